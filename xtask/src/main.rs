@@ -1,1 +1,15 @@
-fn main() {}
+//! Workspace automation. `cargo xtask zoom-catalog` regenerates the Zoom endpoint catalogue.
+#![forbid(unsafe_code)]
+
+mod zoom_catalog;
+
+use anyhow::{Result, bail};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("zoom-catalog") => zoom_catalog::run(&args[1..]),
+        Some(other) => bail!("unknown task `{other}`; tasks: zoom-catalog"),
+        None => bail!("usage: cargo xtask <task>; tasks: zoom-catalog"),
+    }
+}

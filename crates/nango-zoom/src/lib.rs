@@ -1,1 +1,14 @@
-//! placeholder
+//! The Zoom blueprint for nango: what is particular to Zoom's REST API v2.
+//!
+//! - [`catalog`]: every operation of Zoom's published specs with its rate-limit category.
+//! - [`policy::ZoomPolicy`]: Zoom's errors (`{code, message}`), code 124, `X-RateLimit-Type`
+//!   (per-second vs daily) and RFC 3339 `Retry-After`, plugged into `nango-http`.
+//! - [`webhook`]: `x-zm-signature` verification and the URL validation challenge.
+#![forbid(unsafe_code)]
+
+pub mod catalog;
+pub mod policy;
+pub mod webhook;
+
+pub use catalog::{Catalog, Operation};
+pub use policy::ZoomPolicy;

@@ -1,6 +1,7 @@
 //! Workspace automation. `cargo xtask zoom-catalog` regenerates the Zoom endpoint catalogue.
 #![forbid(unsafe_code)]
 
+mod example;
 mod zoom_catalog;
 
 use anyhow::{Result, bail};

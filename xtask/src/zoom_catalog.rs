@@ -24,6 +24,7 @@ struct Operation {
     success: String,
     scopes: Vec<String>,
     spec: &'static str,
+    example: Option<Value>,
 }
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
@@ -77,12 +78,44 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         ));
     }
     std::fs::write(&out, text)?;
+    write_sandbox_operations(&root, &catalogue)?;
     let labelled = catalogue.values().filter(|op| !op.label.is_empty()).count();
     println!(
         "wrote {} operations ({labelled} with a rate-limit label) to {}",
         catalogue.len(),
         out.display()
     );
+    Ok(())
+}
+
+/// The sandbox's copy: every operation with its label, status and an example success body, so
+/// that it answers the whole catalogue without reading the specs (and without depending on
+/// nango-zoom, of which it is an independent model).
+fn write_sandbox_operations(
+    root: &Path,
+    catalogue: &BTreeMap<(String, String), Operation>,
+) -> Result<()> {
+    let operations: Vec<Value> = catalogue
+        .values()
+        .map(|op| {
+            serde_json::json!({
+                "method": op.method.to_uppercase(),
+                "path": op.path,
+                "category": if op.label.is_empty() { None } else { Some(&op.label) },
+                "status": op.success.parse::<u16>().unwrap_or(200),
+                "example": op.example,
+            })
+        })
+        .collect();
+    let out = root.join("crates/zoom-sandbox/data/operations.json");
+    std::fs::create_dir_all(out.parent().expect("operations path has a parent"))?;
+    let mut text = String::from("[\n");
+    for (i, op) in operations.iter().enumerate() {
+        let comma = if i + 1 < operations.len() { "," } else { "" };
+        text.push_str(&format!("{op}{comma}\n"));
+    }
+    text.push_str("]\n");
+    std::fs::write(&out, text)?;
     Ok(())
 }
 
@@ -98,13 +131,17 @@ fn operations(spec: &Value, name: &'static str) -> Result<Vec<Operation>> {
         for method in METHODS {
             let Some(op) = item.get(*method) else { continue };
             let description = op.get("description").and_then(Value::as_str).unwrap_or("");
+            let success = success_status(op);
+            let example = crate::example::success_schema(op, &success)
+                .map(|schema| crate::example::example(spec, schema));
             out.push(Operation {
                 method: (*method).to_owned(),
                 path: path.clone(),
                 label: rate_limit_label(description),
-                success: success_status(op),
+                success,
                 scopes: scopes(op, description),
                 spec: name,
+                example,
             });
         }
     }

@@ -1,7 +1,7 @@
 //! How a provider's responses are read: the [`ProviderPolicy`] seam.
 
 use std::fmt;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderMap, Method, StatusCode};
 
@@ -70,6 +70,26 @@ impl fmt::Display for ProviderError {
     }
 }
 
+/// What a response says about the rate limit (remaining-count headers), so the throttle can pace
+/// a key whose quota is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct RateLimitSignal {
+    /// The size of the window's quota, if sent.
+    pub limit: Option<u32>,
+    /// Requests left in the current window.
+    pub remaining: Option<u32>,
+    /// When the window resets, if sent.
+    pub reset_at: Option<SystemTime>,
+}
+
+impl RateLimitSignal {
+    /// A signal of `remaining` requests left, with the quota and reset time when known.
+    pub fn new(limit: Option<u32>, remaining: Option<u32>, reset_at: Option<SystemTime>) -> Self {
+        Self { limit, remaining, reset_at }
+    }
+}
+
 /// How one provider's API behaves. `nango-zoom` implements it for Zoom; [`GenericPolicy`] reads
 /// plain HTTP semantics.
 pub trait ProviderPolicy: Send + Sync + fmt::Debug {
@@ -101,6 +121,17 @@ pub trait ProviderPolicy: Send + Sync + fmt::Debug {
     /// The provider's request id header value, for logs.
     fn request_id(&self, headers: &HeaderMap) -> Option<String> {
         GenericPolicy.request_id(headers)
+    }
+
+    /// The rate-limit signal of a response, for pacing keys whose quota is unknown. The default
+    /// reads `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (unix seconds,
+    /// or seconds from now when small).
+    fn rate_limit_signal(
+        &self,
+        headers: &HeaderMap,
+        now_utc: SystemTime,
+    ) -> Option<RateLimitSignal> {
+        GenericPolicy.rate_limit_signal(headers, now_utc)
     }
 }
 
@@ -145,17 +176,109 @@ impl ProviderPolicy for GenericPolicy {
                 _ => None,
             })
         };
-        let message = text("message").or_else(|| text("error_description")).or_else(|| text("reason"));
+        let message =
+            text("message").or_else(|| text("error_description")).or_else(|| text("reason"));
         let code = text("code").or_else(|| text("error"));
         if message.is_none() && code.is_none() {
             return None;
         }
-        Some(ProviderError { code, message, field_errors: Vec::new(), request_id: self.request_id(headers) })
+        Some(ProviderError {
+            code,
+            message,
+            field_errors: Vec::new(),
+            request_id: self.request_id(headers),
+        })
     }
 
     fn request_id(&self, headers: &HeaderMap) -> Option<String> {
         ["x-request-id", "x-amzn-requestid", "request-id"]
             .iter()
             .find_map(|name| headers.get(*name)?.to_str().ok().map(str::to_owned))
+    }
+
+    fn rate_limit_signal(
+        &self,
+        headers: &HeaderMap,
+        now_utc: SystemTime,
+    ) -> Option<RateLimitSignal> {
+        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+        let remaining = u32::try_from(number("x-ratelimit-remaining")?).ok()?;
+        let limit = number("x-ratelimit-limit").and_then(|n| u32::try_from(n).ok());
+        let reset_at = number("x-ratelimit-reset").map(|n| {
+            // Providers send either a unix time or a delay; no delay is a billion seconds.
+            if n >= 1_000_000_000 {
+                (UNIX_EPOCH + Duration::from_secs(n)).max(now_utc)
+            } else {
+                now_utc + Duration::from_secs(n)
+            }
+        });
+        Some(RateLimitSignal { limit, remaining: Some(remaining), reset_at })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs.iter().map(|(k, v)| (http::HeaderName::from_static(k), v.parse().unwrap())).collect()
+    }
+
+    #[test]
+    fn generic_classification_table() {
+        let now = UNIX_EPOCH;
+        let class = |status: u16| {
+            GenericPolicy.classify(
+                StatusCode::from_u16(status).unwrap(),
+                &HeaderMap::new(),
+                b"",
+                now,
+            )
+        };
+        assert_eq!(class(200), Classification::Success);
+        assert_eq!(class(204), Classification::Success);
+        for status in [408, 500, 502, 503, 504] {
+            assert_eq!(class(status), Classification::Transient { retry_at: None }, "{status}");
+        }
+        let limited =
+            Classification::RateLimited { scope: RateLimitScope::Unknown, retry_at: None };
+        assert_eq!(class(429), limited);
+        assert_eq!(class(401), Classification::AuthRejected);
+        for status in [301, 400, 403, 404, 409, 422, 501] {
+            assert_eq!(class(status), Classification::Final, "{status}");
+        }
+    }
+
+    #[test]
+    fn provider_errors_from_json_bodies() {
+        let body = br#"{"code": 124, "message": "Invalid access token."}"#;
+        let error = GenericPolicy
+            .provider_error(StatusCode::UNAUTHORIZED, &headers(&[("x-request-id", "r1")]), body)
+            .unwrap();
+        assert_eq!(error.to_string(), "Invalid access token. (code 124)");
+        assert_eq!(error.request_id.as_deref(), Some("r1"));
+        assert_eq!(
+            GenericPolicy.provider_error(StatusCode::BAD_REQUEST, &HeaderMap::new(), b"<html>"),
+            None
+        );
+    }
+
+    #[test]
+    fn rate_limit_signal_reads_unix_and_delta_resets() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_796_317_200);
+        let unix = headers(&[
+            ("x-ratelimit-limit", "30"),
+            ("x-ratelimit-remaining", "7"),
+            ("x-ratelimit-reset", "1796317205"),
+        ]);
+        let signal = GenericPolicy.rate_limit_signal(&unix, now).unwrap();
+        assert_eq!(
+            signal,
+            RateLimitSignal::new(Some(30), Some(7), Some(now + Duration::from_secs(5)))
+        );
+        let delta = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "2")]);
+        let signal = GenericPolicy.rate_limit_signal(&delta, now).unwrap();
+        assert_eq!(signal.reset_at, Some(now + Duration::from_secs(2)));
+        assert_eq!(GenericPolicy.rate_limit_signal(&HeaderMap::new(), now), None);
     }
 }

@@ -42,6 +42,12 @@ pub enum HttpErrorKind {
 /// message. Never contains a secret or a token-bearing URL.
 #[derive(Debug, Clone)]
 pub struct HttpError {
+    // Boxed so that `Result<T, HttpError>` stays small on the happy path.
+    inner: Box<Inner>,
+}
+
+#[derive(Debug, Clone)]
+struct Inner {
     kind: HttpErrorKind,
     method: String,
     path: String,
@@ -56,7 +62,7 @@ pub struct HttpError {
 impl HttpError {
     /// A new error. `path` must be redacted already (no secret query parameters).
     pub fn new(kind: HttpErrorKind, method: &str, path: &str) -> Self {
-        Self {
+        let inner = Inner {
             kind,
             method: method.to_owned(),
             path: path.to_owned(),
@@ -66,105 +72,111 @@ impl HttpError {
             retry_at: None,
             body: None,
             detail: None,
-        }
+        };
+        Self { inner: Box::new(inner) }
     }
 
     /// Sets how many attempts were made.
     pub fn with_attempts(mut self, attempts: u32) -> Self {
-        self.attempts = attempts;
+        self.inner.attempts = attempts;
         self
     }
 
     /// Sets the last HTTP status.
     pub fn with_status(mut self, status: StatusCode) -> Self {
-        self.status = Some(status);
+        self.inner.status = Some(status);
         self
     }
 
     /// Sets the provider's error.
     pub fn with_provider_error(mut self, provider: Option<ProviderError>) -> Self {
-        self.provider = provider;
+        self.inner.provider = provider;
         self
     }
 
     /// Sets when a retry could succeed.
     pub fn with_retry_at(mut self, retry_at: Option<SystemTime>) -> Self {
-        self.retry_at = retry_at;
+        self.inner.retry_at = retry_at;
         self
     }
 
     /// Keeps the last response body, for callers that want to show it.
     pub fn with_body(mut self, body: bytes::Bytes) -> Self {
-        self.body = Some(body);
+        self.inner.body = Some(body);
         self
     }
 
-    /// Adds a short human detail (never a secret).
+    /// Adds a short human detail (never a secret); a second detail is appended to the first.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        let detail = detail.into();
+        self.inner.detail = Some(match self.inner.detail.take() {
+            Some(first) => format!("{first}; {detail}"),
+            None => detail,
+        });
         self
     }
 
     /// The kind of failure.
     pub fn kind(&self) -> &HttpErrorKind {
-        &self.kind
+        &self.inner.kind
     }
 
     /// Attempts made before giving up.
     pub fn attempts(&self) -> u32 {
-        self.attempts
+        self.inner.attempts
     }
 
     /// The last HTTP status, if any response arrived.
     pub fn status(&self) -> Option<StatusCode> {
-        self.status
+        self.inner.status
     }
 
     /// The provider's error code and message, if it sent one.
     pub fn provider_error(&self) -> Option<&ProviderError> {
-        self.provider.as_ref()
+        self.inner.provider.as_ref()
     }
 
     /// When a retry could succeed (from `Retry-After` or a known reset time).
     pub fn retry_after(&self) -> Option<SystemTime> {
-        self.retry_at
+        self.inner.retry_at
     }
 
     /// The last response body, if any.
     pub fn body(&self) -> Option<&[u8]> {
-        self.body.as_deref()
+        self.inner.body.as_deref()
     }
 
     /// Whether trying the same request later may succeed.
     pub fn is_retryable(&self) -> bool {
-        match &self.kind {
+        match &self.inner.kind {
             HttpErrorKind::Connect
             | HttpErrorKind::Timeout { .. }
             | HttpErrorKind::DeadlineExceeded
             | HttpErrorKind::RetryBudgetExhausted
             | HttpErrorKind::Transport
             | HttpErrorKind::RateLimited { .. } => true,
-            HttpErrorKind::Status => {
-                self.status.is_some_and(|s| matches!(s.as_u16(), 408 | 429 | 500 | 502 | 503 | 504))
-            }
+            HttpErrorKind::Status => self
+                .inner
+                .status
+                .is_some_and(|s| matches!(s.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)),
             HttpErrorKind::InvalidRequest | HttpErrorKind::AuthRejected => false,
         }
     }
 
     /// Whether the credentials were rejected.
     pub fn is_auth_rejected(&self) -> bool {
-        self.kind == HttpErrorKind::AuthRejected
+        self.inner.kind == HttpErrorKind::AuthRejected
     }
 
     /// Whether a rate limit refused the request.
     pub fn is_rate_limited(&self) -> bool {
-        matches!(self.kind, HttpErrorKind::RateLimited { .. })
+        matches!(self.inner.kind, HttpErrorKind::RateLimited { .. })
     }
 
     /// Whether the failure is on the network (connect, timeout, transport).
     pub fn is_network(&self) -> bool {
         matches!(
-            self.kind,
+            self.inner.kind,
             HttpErrorKind::Connect | HttpErrorKind::Timeout { .. } | HttpErrorKind::Transport
         )
     }
@@ -172,15 +184,17 @@ impl HttpError {
 
 impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (method, path) = (&self.method, &self.path);
-        match &self.kind {
+        let (method, path) = (&self.inner.method, &self.inner.path);
+        match &self.inner.kind {
             HttpErrorKind::InvalidRequest => write!(f, "{method} {path}: the request is invalid")?,
             HttpErrorKind::Connect => write!(f, "{method} {path}: could not connect")?,
             HttpErrorKind::Timeout { sent } => {
                 let when = if *sent { "after the request was sent" } else { "before it was sent" };
                 write!(f, "{method} {path}: timed out {when}")?
             }
-            HttpErrorKind::Status => write!(f, "{method} {path}: the server answered with an error")?,
+            HttpErrorKind::Status => {
+                write!(f, "{method} {path}: the server answered with an error")?
+            }
             HttpErrorKind::RateLimited { scope } => {
                 let which = match scope {
                     RateLimitScope::Daily => "daily ",
@@ -189,29 +203,31 @@ impl fmt::Display for HttpError {
                 };
                 write!(f, "{method} {path}: {which}rate limit reached")?
             }
-            HttpErrorKind::AuthRejected => write!(f, "{method} {path}: the credentials were rejected")?,
+            HttpErrorKind::AuthRejected => {
+                write!(f, "{method} {path}: the credentials were rejected")?
+            }
             HttpErrorKind::DeadlineExceeded => write!(f, "{method} {path}: the deadline ran out")?,
             HttpErrorKind::RetryBudgetExhausted => {
                 write!(f, "{method} {path}: the retry budget is spent")?
             }
             HttpErrorKind::Transport => write!(f, "{method} {path}: transport error")?,
         }
-        if let Some(status) = self.status {
+        if let Some(status) = self.inner.status {
             write!(f, " (HTTP {}", status.as_u16())?;
-            if let Some(provider) = &self.provider {
+            if let Some(provider) = &self.inner.provider {
                 write!(f, ": {provider}")?;
             }
             write!(f, ")")?;
         }
-        if let Some(detail) = &self.detail {
+        if let Some(detail) = &self.inner.detail {
             write!(f, ": {detail}")?;
         }
-        if let Some(at) = self.retry_at {
+        if let Some(at) = self.inner.retry_at {
             let at: chrono::DateTime<chrono::Utc> = at.into();
             write!(f, "; retry after {}", at.format("%Y-%m-%dT%H:%M:%SZ"))?;
         }
-        if self.attempts > 1 {
-            write!(f, " [{} attempts]", self.attempts)?;
+        if self.inner.attempts > 1 {
+            write!(f, " [{} attempts]", self.inner.attempts)?;
         }
         Ok(())
     }

@@ -54,3 +54,54 @@ pub fn redacted_path_and_query(url: &url::Url) -> String {
     out.push_str(&pairs.join("&"));
     out
 }
+
+/// The path of `url` alone (no query): what logs name a request by when no template is known.
+pub fn redacted_path(url: &url::Url) -> String {
+    url.path().to_owned()
+}
+
+/// A path that may carry a query (`/users?access_token=…`), with secret query values redacted.
+pub fn redact_path_str(path: &str) -> String {
+    if !path.contains('?') {
+        return path.to_owned();
+    }
+    let joined = format!("http://redacted.invalid/{}", path.trim_start_matches('/'));
+    match url::Url::parse(&joined) {
+        Ok(url) if path.starts_with('/') => redacted_path_and_query(&url),
+        Ok(url) => redacted_path_and_query(&url).trim_start_matches('/').to_owned(),
+        Err(_) => path.split('?').next().unwrap_or_default().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_query_values_are_redacted() {
+        let url = url::Url::parse(
+            "https://api.example/v2/users?page_size=30&access_token=CANARY&Client_Secret=S",
+        )
+        .unwrap();
+        let shown = redacted_path_and_query(&url);
+        assert_eq!(shown, "/v2/users?page_size=30&access_token=REDACTED&Client_Secret=REDACTED");
+        assert_eq!(redacted_path(&url), "/v2/users");
+    }
+
+    #[test]
+    fn a_path_string_with_a_query_is_redacted() {
+        assert_eq!(redact_path_str("/users/me"), "/users/me");
+        assert_eq!(redact_path_str("/users?token=CANARY&a=1"), "/users?token=REDACTED&a=1");
+        assert_eq!(redact_path_str("users?key=CANARY"), "users?key=REDACTED");
+    }
+
+    #[test]
+    fn secret_headers_show_only_their_length() {
+        let name = http::header::AUTHORIZATION;
+        let value = http::HeaderValue::from_static("Bearer CANARY");
+        assert!(is_secret_header(&name));
+        assert_eq!(header_value_for_display(&name, &value), "<redacted 13 bytes>");
+        let name = http::HeaderName::from_static("x-zm-trackingid");
+        assert!(!is_secret_header(&name));
+    }
+}

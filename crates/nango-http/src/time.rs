@@ -65,8 +65,12 @@ impl ManualClock {
     /// A clock whose wall time starts at `start_utc`.
     #[allow(clippy::disallowed_methods)]
     pub fn new(start_utc: SystemTime) -> Self {
-        let state =
-            ManualState { base: Instant::now(), base_utc: start_utc, offset: Duration::ZERO, sleeps: Vec::new() };
+        let state = ManualState {
+            base: Instant::now(),
+            base_utc: start_utc,
+            offset: Duration::ZERO,
+            sleeps: Vec::new(),
+        };
         Self { inner: Arc::new(Mutex::new(state)) }
     }
 

@@ -1,9 +1,7 @@
-//! Retry policy, full-jitter backoff and `Retry-After` parsing.
+//! How many times and how long to wait: [`RetryPolicy`] and the [`Jitter`] seam.
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
-
-use http::HeaderMap;
+use std::time::Duration;
 
 /// Where the randomness of backoff comes from. [`RandomJitter`] at run time; tests pin it.
 pub trait Jitter: Send + Sync + fmt::Debug {
@@ -18,6 +16,16 @@ pub struct RandomJitter;
 impl Jitter for RandomJitter {
     fn fraction(&self) -> f64 {
         rand::random::<f64>()
+    }
+}
+
+/// A pinned jitter for tests and benchmarks: always the same fraction (clamped to `[0, 1]`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FixedJitter(pub f64);
+
+impl Jitter for FixedJitter {
+    fn fraction(&self) -> f64 {
+        self.0.clamp(0.0, 1.0)
     }
 }
 
@@ -54,22 +62,44 @@ impl RetryPolicy {
         let ceiling = self.base_delay.saturating_mul(exp).min(self.max_delay);
         ceiling.mul_f64(jitter.fraction().clamp(0.0, 1.0))
     }
-}
 
-/// Reads `Retry-After` as delay seconds, an HTTP-date or an RFC 3339 timestamp (Zoom's form).
-/// Returns the absolute time to retry at; a time in the past means now; garbage gives `None`.
-pub fn retry_after(headers: &HeaderMap, now_utc: SystemTime) -> Option<SystemTime> {
-    let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    parse_retry_after(value, now_utc)
-}
-
-/// Parses one `Retry-After` value; see [`retry_after`].
-pub fn parse_retry_after(value: &str, now_utc: SystemTime) -> Option<SystemTime> {
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(now_utc + Duration::from_secs(seconds));
+    /// A policy that never retries (one attempt), with the default deadline.
+    pub fn no_retries() -> Self {
+        Self { max_attempts: 1, ..Self::default() }
     }
-    let at = httpdate::parse_http_date(value).ok().or_else(|| {
-        chrono::DateTime::parse_from_rfc3339(value).ok().map(SystemTime::from)
-    })?;
-    Some(at.max(now_utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_the_base_and_stops_at_the_cap() {
+        let policy = RetryPolicy::default();
+        let full = FixedJitter(1.0);
+        let waits: Vec<u64> =
+            (1..=8).map(|a| policy.backoff(a, &full).as_millis() as u64).collect();
+        assert_eq!(waits, [200, 400, 800, 1600, 3200, 6400, 10_000, 10_000]);
+    }
+
+    #[test]
+    fn backoff_is_a_fraction_of_the_ceiling() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.backoff(3, &FixedJitter(0.25)), Duration::from_millis(200));
+        assert_eq!(policy.backoff(3, &FixedJitter(0.0)), Duration::ZERO);
+    }
+
+    #[test]
+    fn huge_attempt_numbers_do_not_overflow() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.backoff(u32::MAX, &FixedJitter(1.0)), policy.max_delay);
+    }
+
+    #[test]
+    fn random_jitter_stays_in_range() {
+        for _ in 0..1000 {
+            let f = RandomJitter.fraction();
+            assert!((0.0..1.0).contains(&f), "{f}");
+        }
+    }
 }

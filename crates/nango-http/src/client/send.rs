@@ -1,0 +1,311 @@
+//! The send loop: throttle, attempt, classify, decide, wait, repeat inside the deadline.
+
+use std::time::{Duration, Instant};
+
+use http::Method;
+use tracing::{Instrument, debug, debug_span, field, info_span, warn};
+
+use super::attempt::{self, Wire};
+use super::decide::{self, Decision, Seen};
+use super::{HttpClient, RequestContext, Response};
+use crate::classify::{Classification, RateLimitScope};
+use crate::error::{HttpError, HttpErrorKind};
+use crate::redact;
+use crate::throttle::Blocked;
+
+/// What is fixed for the whole request.
+struct Plan<'a> {
+    ctx: &'a RequestContext,
+    method: Method,
+    /// The path for errors: the template, or the URL path with secret query values redacted.
+    shown_path: String,
+    category: String,
+    deadline: Instant,
+    replayable: bool,
+    max_attempts: u32,
+}
+
+/// The entry point of [`HttpClient::send`].
+pub(super) async fn send(
+    client: &HttpClient,
+    request: reqwest::Request,
+    ctx: &RequestContext,
+) -> Result<Response, HttpError> {
+    let method = request.method().clone();
+    let url_path = request.url().path().to_owned();
+    let (log_path, shown_path) = match &ctx.api_path {
+        Some(path) => (redact::redact_path_str(path), redact::redact_path_str(path)),
+        None => {
+            (redact::redacted_path(request.url()), redact::redacted_path_and_query(request.url()))
+        }
+    };
+    let category = ctx
+        .category
+        .clone()
+        .or_else(|| client.policy.category(&method, ctx.api_path.as_deref().unwrap_or(&url_path)))
+        .unwrap_or_else(|| String::from("default"));
+    let span = info_span!(
+        "http.request",
+        method = %method,
+        path = %log_path,
+        category = %category,
+        attempts = field::Empty,
+    );
+
+    // A streamed body cannot be replayed (reqwest buffers the others as bytes).
+    let streamed = request.body().is_some_and(|body| body.as_bytes().is_none());
+    let plan = Plan {
+        ctx,
+        replayable: ctx.idempotency.allows_replay(&method),
+        method,
+        shown_path,
+        category,
+        deadline: client.clock.now() + ctx.deadline.unwrap_or(client.retry.deadline),
+        max_attempts: if streamed { 1 } else { client.retry.max_attempts.max(1) },
+    };
+    let result = run(client, request, &plan).instrument(span.clone()).await;
+    let attempts = match &result {
+        Ok(response) => response.attempts,
+        Err(error) => error.attempts(),
+    };
+    span.record("attempts", attempts);
+    result
+}
+
+async fn run(
+    client: &HttpClient,
+    request: reqwest::Request,
+    plan: &Plan<'_>,
+) -> Result<Response, HttpError> {
+    let mut original = Some(request);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        if let Some(key) = &plan.ctx.throttle_key {
+            let acquired = client.throttle.acquire(key, &plan.category, Some(plan.deadline)).await;
+            if let Err(Blocked { until, scope }) = acquired {
+                debug!(attempt, ?scope, "not sent: the throttle blocks the key");
+                return Err(error(plan, HttpErrorKind::RateLimited { scope }, attempt - 1)
+                    .with_retry_at(Some(until))
+                    .with_detail("blocked locally, no request sent"));
+            }
+        }
+
+        let remaining = plan.deadline.saturating_duration_since(client.clock.now());
+        if remaining.is_zero() {
+            return Err(error(plan, HttpErrorKind::DeadlineExceeded, attempt - 1));
+        }
+        // The last possible attempt sends the original; earlier ones send copies.
+        let next = if attempt < plan.max_attempts {
+            original.as_ref().and_then(reqwest::Request::try_clone)
+        } else {
+            original.take()
+        };
+        let Some(mut request) = next else {
+            let kind = HttpErrorKind::InvalidRequest;
+            return Err(error(plan, kind, attempt - 1).with_detail("the body cannot be replayed"));
+        };
+        *request.timeout_mut() = Some(client.request_timeout.min(remaining));
+
+        let seen = one_attempt(client, plan, request, attempt).await;
+        let (seen, evidence) = match seen {
+            Ok(response) => {
+                client.budget.deposit_success();
+                return Ok(Response { attempts: attempt, ..response });
+            }
+            Err(failure) => failure,
+        };
+
+        let decision = decide::decide(&seen, plan.replayable);
+        let failed = |kind| failure(client, plan, kind, attempt, &evidence);
+        let wait = retry_wait(client, plan, &decision, attempt, failed)?;
+        debug!(attempt, reason = decision.retry.unwrap_or("-"), wait_ms = millis(wait), "retrying");
+        client.clock.sleep(wait).await;
+    }
+}
+
+/// The wait before the next attempt, or the error that ends the request.
+fn retry_wait(
+    client: &HttpClient,
+    plan: &Plan<'_>,
+    decision: &Decision,
+    attempt: u32,
+    failed: impl Fn(HttpErrorKind) -> HttpError,
+) -> Result<Duration, HttpError> {
+    let now_utc = client.clock.now_utc();
+    let server_wait = decision.server_at.map(|at| at.duration_since(now_utc).unwrap_or_default());
+    let reset_wait = server_wait.unwrap_or_default().max(decision.floor);
+    let reset_at = now_utc + reset_wait;
+
+    if let (Some(scope), Some(key)) = (decision.block, &plan.ctx.throttle_key) {
+        let until = match (scope, decision.server_at) {
+            (RateLimitScope::Daily, None) => crate::throttle::next_utc_midnight(now_utc),
+            _ => reset_at,
+        };
+        client.throttle.block_until(key, &plan.category, until, scope);
+    }
+
+    let reason = match decision.retry {
+        Ok(reason) => reason,
+        Err(detail) => {
+            let at = match decision.block {
+                Some(RateLimitScope::Daily) => {
+                    decision.server_at.or(Some(crate::throttle::next_utc_midnight(now_utc)))
+                }
+                _ => decision.server_at,
+            };
+            debug!(attempt, detail = detail.unwrap_or("final outcome"), "not retried");
+            let error = failed(decision.kind.clone()).with_retry_at(at);
+            return Err(match detail {
+                Some(detail) => error.with_detail(detail),
+                None => error,
+            });
+        }
+    };
+    if attempt >= plan.max_attempts {
+        debug!(attempt, reason, "not retried: no attempts left");
+        let at = decision.server_at.or((!decision.floor.is_zero()).then_some(reset_at));
+        return Err(failed(decision.kind.clone()).with_retry_at(at));
+    }
+
+    let wait = reset_wait + client.retry.backoff(attempt, client.jitter.as_ref());
+    if wait > client.retry.max_delay {
+        debug!(attempt, reason, wait_ms = millis(wait), "not retried: the wait passes the cap");
+        return Err(failed(decision.kind.clone())
+            .with_retry_at(Some(reset_at))
+            .with_detail(format!("asked to wait {} s, more than the cap", wait.as_secs())));
+    }
+    if client.clock.now() + wait > plan.deadline {
+        debug!(
+            attempt,
+            reason,
+            wait_ms = millis(wait),
+            "not retried: the wait passes the deadline"
+        );
+        let at = (!reset_wait.is_zero()).then_some(reset_at);
+        return Err(failed(HttpErrorKind::DeadlineExceeded).with_retry_at(at));
+    }
+    if !client.budget.try_withdraw(decision.after_timeout) {
+        warn!(attempt, reason, "retry budget spent: not retried");
+        return Err(failed(HttpErrorKind::RetryBudgetExhausted));
+    }
+    Ok(wait)
+}
+
+/// What a failed attempt leaves for the error: the response, or a safe detail of the failure.
+enum Evidence {
+    Response(Response),
+    Detail(String),
+}
+
+type Failure = (Seen, Evidence);
+
+/// Sends one attempt in its own span and reads the outcome through the policy.
+async fn one_attempt(
+    client: &HttpClient,
+    plan: &Plan<'_>,
+    request: reqwest::Request,
+    attempt: u32,
+) -> Result<Response, Failure> {
+    let span = debug_span!(
+        "http.attempt",
+        attempt,
+        status = field::Empty,
+        elapsed_ms = field::Empty,
+        request_id = field::Empty,
+    );
+    let started = client.clock.now();
+    let wire = attempt::execute(&client.inner, request).instrument(span.clone()).await;
+    let elapsed = client.clock.now().saturating_duration_since(started);
+    span.record("elapsed_ms", millis(elapsed));
+
+    let _entered = span.enter();
+    match wire {
+        Wire::Response { status, headers, body } => {
+            let request_id = client.policy.request_id(&headers);
+            span.record("status", status.as_u16());
+            if let Some(id) = &request_id {
+                span.record("request_id", id.as_str());
+            }
+            let class = client.policy.classify(status, &headers, &body, client.clock.now_utc());
+            feed_back(client, plan, &headers, &class);
+            let id = request_id.as_deref().unwrap_or("-");
+            debug!(
+                status = status.as_u16(),
+                elapsed_ms = millis(elapsed),
+                request_id = id,
+                "response"
+            );
+            let response = Response { status, headers, body, attempts: attempt, request_id };
+            if class == Classification::Success {
+                return Ok(response);
+            }
+            Err((Seen::Response { status, class }, Evidence::Response(response)))
+        }
+        Wire::Connect { detail } => {
+            debug!(elapsed_ms = millis(elapsed), %detail, "connect error");
+            Err((Seen::Connect, Evidence::Detail(detail)))
+        }
+        Wire::Timeout { sent, detail } => {
+            debug!(elapsed_ms = millis(elapsed), sent, %detail, "timeout");
+            Err((Seen::Timeout { sent }, Evidence::Detail(detail)))
+        }
+        Wire::Transport { detail } => {
+            debug!(elapsed_ms = millis(elapsed), %detail, "transport error");
+            Err((Seen::Transport, Evidence::Detail(detail)))
+        }
+    }
+}
+
+/// Tells the throttle what the response said, so keys without a known quota learn a pace.
+fn feed_back(
+    client: &HttpClient,
+    plan: &Plan<'_>,
+    headers: &http::HeaderMap,
+    class: &Classification,
+) {
+    let Some(key) = &plan.ctx.throttle_key else {
+        return;
+    };
+    if let Some(signal) = client.policy.rate_limit_signal(headers, client.clock.now_utc()) {
+        client.throttle.observe_signal(key, &plan.category, &signal);
+    }
+    match class {
+        Classification::Success => client.throttle.observe_outcome(key, &plan.category, false),
+        Classification::RateLimited { scope, .. } if *scope != RateLimitScope::Daily => {
+            client.throttle.observe_outcome(key, &plan.category, true);
+        }
+        _ => {}
+    }
+}
+
+/// The error that ends the request after `attempts` attempts, with what the last one left.
+fn failure(
+    client: &HttpClient,
+    plan: &Plan<'_>,
+    kind: HttpErrorKind,
+    attempts: u32,
+    evidence: &Evidence,
+) -> HttpError {
+    let error = error(plan, kind, attempts);
+    match evidence {
+        Evidence::Response(response) => {
+            let provider =
+                client.policy.provider_error(response.status, &response.headers, &response.body);
+            error
+                .with_status(response.status)
+                .with_provider_error(provider)
+                .with_body(response.body.clone())
+        }
+        Evidence::Detail(detail) if detail.is_empty() => error,
+        Evidence::Detail(detail) => error.with_detail(detail.clone()),
+    }
+}
+
+fn error(plan: &Plan<'_>, kind: HttpErrorKind, attempts: u32) -> HttpError {
+    HttpError::new(kind, plan.method.as_str(), &plan.shown_path).with_attempts(attempts)
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}

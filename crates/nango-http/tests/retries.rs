@@ -1,0 +1,381 @@
+//! The retry loop against a local server, in virtual time.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use common::*;
+use http::Method;
+use nango_http::{FixedJitter, HttpErrorKind, Idempotency, RateLimitScope, RequestContext};
+use nango_http::{RetryBudget, RetryPolicy};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn mount(server: &MockServer, verb: &str, status: u16, times: Option<u64>) {
+    mount_template(server, verb, ResponseTemplate::new(status), times).await;
+}
+
+async fn mount_template(
+    server: &MockServer,
+    verb: &str,
+    template: ResponseTemplate,
+    times: Option<u64>,
+) {
+    let mock = Mock::given(method(verb)).and(path("/x")).respond_with(template);
+    match times {
+        Some(n) => mock.up_to_n_times(n).mount(server).await,
+        None => mock.mount(server).await,
+    }
+}
+
+async fn received(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap().len()
+}
+
+#[tokio::test]
+async fn get_retries_transient_statuses_with_full_jitter_backoff() {
+    let server = MockServer::start().await;
+    mount(&server, "GET", 500, Some(1)).await;
+    mount(&server, "GET", 502, Some(1)).await;
+    mount(&server, "GET", 504, Some(1)).await;
+    mount(&server, "GET", 200, None).await;
+    let clock = clock();
+    let client = client(&clock);
+
+    let response = client
+        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
+        .await
+        .unwrap();
+
+    assert_eq!(response.attempts, 4);
+    // Jitter pinned at 0.5: half of 200, 400 and 800 ms.
+    assert_eq!(clock.sleeps(), ms(&[100, 200, 400]));
+}
+
+#[tokio::test]
+async fn gives_up_after_the_maximum_attempts() {
+    let server = MockServer::start().await;
+    mount(&server, "GET", 503, None).await;
+    let clock = clock();
+    let client = client(&clock);
+
+    let error = client
+        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), &HttpErrorKind::Status);
+    assert_eq!(error.attempts(), 4);
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(received(&server).await, 4);
+    assert_eq!(clock.sleeps(), ms(&[100, 200, 400]));
+}
+
+#[tokio::test]
+async fn post_is_not_retried_after_a_timeout() {
+    let server = MockServer::start().await;
+    let slow = ResponseTemplate::new(201).set_delay(Duration::from_secs(5));
+    mount_template(&server, "POST", slow, None).await;
+    let clock = clock();
+    let client = builder(&clock).request_timeout(Duration::from_millis(200)).build().unwrap();
+
+    let error = client
+        .send(request(&client, Method::POST, url(&server, "/x")), &RequestContext::new())
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), &HttpErrorKind::Timeout { sent: true });
+    assert_eq!(error.attempts(), 1);
+    assert_eq!(received(&server).await, 1, "no second meeting");
+    assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn a_hung_server_fails_the_attempt_and_get_is_retried() {
+    let server = MockServer::start().await;
+    let slow = ResponseTemplate::new(200).set_delay(Duration::from_secs(5));
+    mount_template(&server, "GET", slow, Some(1)).await;
+    mount(&server, "GET", 200, None).await;
+    let clock = clock();
+    let client = builder(&clock).request_timeout(Duration::from_millis(200)).build().unwrap();
+
+    let response = client
+        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
+        .await
+        .unwrap();
+
+    assert_eq!(response.attempts, 2);
+}
+
+#[tokio::test]
+async fn post_is_retried_after_a_timeout_when_the_caller_opts_in() {
+    let server = MockServer::start().await;
+    let slow = ResponseTemplate::new(201).set_delay(Duration::from_secs(5));
+    mount_template(&server, "POST", slow, Some(1)).await;
+    mount(&server, "POST", 201, None).await;
+    let clock = clock();
+    let client = builder(&clock).request_timeout(Duration::from_millis(200)).build().unwrap();
+    let ctx = RequestContext::new().with_idempotency(Idempotency::Idempotent);
+
+    let response =
+        client.send(request(&client, Method::POST, url(&server, "/x")), &ctx).await.unwrap();
+
+    assert_eq!(response.attempts, 2);
+}
+
+#[tokio::test]
+async fn post_is_retried_after_a_connect_error() {
+    let clock = clock();
+    let client = client(&clock);
+
+    let error = client
+        .send(request(&client, Method::POST, closed_port_url("/x")), &RequestContext::new())
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), &HttpErrorKind::Connect);
+    assert_eq!(error.attempts(), 4);
+    assert_eq!(clock.sleeps(), ms(&[100, 200, 400]));
+}
+
+#[tokio::test]
+async fn not_idempotent_is_still_retried_when_nothing_was_sent() {
+    let clock = clock();
+    let client = client(&clock);
+    let ctx = RequestContext::new().with_idempotency(Idempotency::NotIdempotent);
+
+    let error =
+        client.send(request(&client, Method::GET, closed_port_url("/x")), &ctx).await.unwrap_err();
+
+    assert_eq!(error.attempts(), 4);
+}
+
+#[tokio::test]
+async fn post_is_retried_after_429_and_waits_at_least_a_second() {
+    let server = MockServer::start().await;
+    mount(&server, "POST", 429, Some(1)).await;
+    mount(&server, "POST", 201, None).await;
+    let clock = clock();
+    let client = client(&clock);
+
+    let response = client
+        .send(request(&client, Method::POST, url(&server, "/x")), &RequestContext::new())
+        .await
+        .unwrap();
+
+    assert_eq!(response.attempts, 2);
+    assert_eq!(clock.sleeps(), ms(&[1100]));
+}
+
+#[tokio::test]
+async fn post_is_retried_after_503_with_retry_after_only() {
+    let server = MockServer::start().await;
+    let refused = ResponseTemplate::new(503).insert_header("retry-after", "2");
+    mount_template(&server, "POST", refused, Some(1)).await;
+    mount(&server, "POST", 201, None).await;
+    let clock = clock();
+    let client = client(&clock);
+
+    let response = client
+        .send(request(&client, Method::POST, url(&server, "/x")), &RequestContext::new())
+        .await
+        .unwrap();
+    assert_eq!(response.attempts, 2);
+    assert_eq!(clock.sleeps(), ms(&[2100]));
+
+    let server = MockServer::start().await;
+    mount(&server, "POST", 503, None).await;
+    let error = client
+        .send(request(&client, Method::POST, url(&server, "/x")), &RequestContext::new())
+        .await
+        .unwrap_err();
+    assert_eq!(error.attempts(), 1, "a 503 without Retry-After may have been processed");
+    assert_eq!(received(&server).await, 1);
+}
+
+#[tokio::test]
+async fn retry_after_in_every_form() {
+    let start = SystemTime::UNIX_EPOCH + Duration::from_secs(START);
+    let in_3s = start + Duration::from_secs(3);
+    let rfc3339 = chrono::DateTime::<chrono::Utc>::from(in_3s).to_rfc3339();
+    let cases = [
+        ("3".to_owned(), 3100),
+        (httpdate::fmt_http_date(in_3s), 3100),
+        (rfc3339, 3100),
+        ("Thu, 01 Jan 2026 00:00:00 GMT".to_owned(), 100),
+        ("in a moment".to_owned(), 100),
+    ];
+    for (value, wait_ms) in cases {
+        let server = MockServer::start().await;
+        let refused = ResponseTemplate::new(503).insert_header("retry-after", value.as_str());
+        mount_template(&server, "GET", refused, Some(1)).await;
+        mount(&server, "GET", 200, None).await;
+        let clock = clock();
+        let client = client(&clock);
+
+        let response = client
+            .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
+            .await
+            .unwrap();
+
+        assert_eq!(response.attempts, 2, "{value}");
+        assert_eq!(clock.sleeps(), ms(&[wait_ms]), "{value}");
+    }
+}
+
+#[tokio::test]
+async fn a_long_retry_after_fails_at_once_with_the_time_to_retry() {
+    let server = MockServer::start().await;
+    let refused = ResponseTemplate::new(429).insert_header("retry-after", "3600");
+    mount_template(&server, "GET", refused, None).await;
+    let clock = clock();
+    let client = client(&clock);
+
+    let error = client
+        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), &HttpErrorKind::RateLimited { scope: RateLimitScope::Unknown });
+    let expected = SystemTime::UNIX_EPOCH + Duration::from_secs(START + 3600);
+    assert_eq!(error.retry_after(), Some(expected));
+    assert!(error.is_retryable());
+    assert!(clock.sleeps().is_empty(), "a wait past the cap is not slept");
+    assert_eq!(received(&server).await, 1);
+}
+
+#[tokio::test]
+async fn the_deadline_counts_from_the_start_and_is_never_overslept() {
+    let server = MockServer::start().await;
+    mount(&server, "GET", 500, None).await;
+    let clock = clock();
+    let client = client(&clock);
+    let ctx = RequestContext::new().with_deadline(Duration::from_millis(500));
+
+    let error =
+        client.send(request(&client, Method::GET, url(&server, "/x")), &ctx).await.unwrap_err();
+
+    assert_eq!(error.kind(), &HttpErrorKind::DeadlineExceeded);
+    assert_eq!(error.attempts(), 3);
+    assert_eq!(clock.sleeps(), ms(&[100, 200]), "the 400 ms wait would pass the deadline");
+    assert!(clock.elapsed() <= Duration::from_millis(500));
+}
+
+#[tokio::test]
+async fn the_retry_budget_is_shared_and_refilled_by_successes() {
+    let server = MockServer::start().await;
+    Mock::given(path("/down")).respond_with(ResponseTemplate::new(500)).mount(&server).await;
+    Mock::given(path("/up")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+    let clock = clock();
+    let budget = Arc::new(RetryBudget::new(10, 5, 10, 5));
+    let client = builder(&clock).retry_budget(budget.clone()).build().unwrap();
+    let clone = client.clone();
+
+    let first = client
+        .send(request(&client, Method::GET, url(&server, "/down")), &RequestContext::new())
+        .await
+        .unwrap_err();
+    assert_eq!(first.kind(), &HttpErrorKind::RetryBudgetExhausted);
+    assert_eq!(first.attempts(), 3, "two retries of 5 tokens each");
+    assert_eq!(budget.available(), 0);
+
+    let second = clone
+        .send(request(&clone, Method::GET, url(&server, "/down")), &RequestContext::new())
+        .await
+        .unwrap_err();
+    assert_eq!(second.kind(), &HttpErrorKind::RetryBudgetExhausted);
+    assert_eq!(second.attempts(), 1, "clones share the budget");
+
+    client
+        .send(request(&client, Method::GET, url(&server, "/up")), &RequestContext::new())
+        .await
+        .unwrap();
+    assert_eq!(budget.available(), 5);
+}
+
+#[tokio::test]
+async fn auth_rejected_and_final_statuses_are_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(path("/auth")).respond_with(ResponseTemplate::new(401)).mount(&server).await;
+    Mock::given(path("/missing")).respond_with(ResponseTemplate::new(404)).mount(&server).await;
+    let clock = clock();
+    let client = client(&clock);
+
+    let error = client
+        .send(request(&client, Method::GET, url(&server, "/auth")), &RequestContext::new())
+        .await
+        .unwrap_err();
+    assert!(error.is_auth_rejected());
+    assert_eq!(error.attempts(), 1);
+
+    let error = client
+        .send(request(&client, Method::GET, url(&server, "/missing")), &RequestContext::new())
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), &HttpErrorKind::Status);
+    assert_eq!(error.attempts(), 1);
+    assert!(!error.is_retryable());
+    assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn a_zero_jitter_retries_at_once_without_waiting() {
+    let server = MockServer::start().await;
+    mount(&server, "GET", 500, Some(1)).await;
+    mount(&server, "GET", 200, None).await;
+    let clock = clock();
+    let client = builder(&clock)
+        .jitter(Arc::new(FixedJitter(0.0)))
+        .retry(RetryPolicy { max_attempts: 2, ..RetryPolicy::default() })
+        .build()
+        .unwrap();
+
+    let response = client
+        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
+        .await
+        .unwrap();
+
+    assert_eq!(response.attempts, 2);
+    assert_eq!(clock.sleeps(), ms(&[0]));
+}
+
+#[tokio::test]
+async fn a_streamed_body_is_sent_once_since_it_cannot_be_replayed() {
+    let server = MockServer::start().await;
+    mount(&server, "PUT", 500, None).await;
+    let clock = clock();
+    let client = client(&clock);
+    let chunks = futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from("{}"))]);
+    let request = client
+        .request(Method::PUT, url(&server, "/x"))
+        .body(reqwest::Body::wrap_stream(chunks))
+        .build()
+        .unwrap();
+
+    let error = client.send(request, &RequestContext::new()).await.unwrap_err();
+
+    assert_eq!(error.attempts(), 1);
+    assert_eq!(received(&server).await, 1);
+}
+
+#[tokio::test]
+async fn a_success_reports_the_provider_request_id() {
+    let server = MockServer::start().await;
+    let ok = ResponseTemplate::new(200)
+        .insert_header("x-zm-trackingid", "v=2.0;rid=WEB_1")
+        .set_body_json(serde_json::json!({"id": "me"}));
+    mount_template(&server, "GET", ok, None).await;
+    let clock = clock();
+    let client = builder(&clock).policy(Arc::new(DailyAwarePolicy)).build().unwrap();
+
+    let response = client
+        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
+        .await
+        .unwrap();
+
+    assert_eq!(response.request_id.as_deref(), Some("v=2.0;rid=WEB_1"));
+    let body: serde_json::Value = response.json().unwrap();
+    assert_eq!(body["id"], "me");
+    assert_eq!(client.retry_budget().available(), client.retry_budget().capacity());
+}

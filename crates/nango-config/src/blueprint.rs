@@ -1,12 +1,16 @@
 //! The blueprint schema: what a provider's API needs, declared once per provider version.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::redact;
+
 /// A resolved blueprint: one version of one provider, with the integration's overrides merged.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Blueprint {
     /// Provider name, e.g. `zoom`.
@@ -18,7 +22,7 @@ pub struct Blueprint {
     /// Human name, e.g. `Zoom`.
     pub display_name: String,
     /// Where the provider documents its API.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docs_url: Option<String>,
     /// How to obtain credentials.
     pub auth: AuthSpec,
@@ -27,7 +31,7 @@ pub struct Blueprint {
 }
 
 /// The OAuth2 grant a blueprint uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMode {
     /// Authorization code, with a user in a browser (and PKCE, per [`Pkce`]).
@@ -38,7 +42,7 @@ pub enum AuthMode {
 }
 
 /// How the client authenticates at the token endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ClientAuth {
     /// HTTP Basic `client_id:client_secret`.
@@ -49,7 +53,7 @@ pub enum ClientAuth {
 }
 
 /// PKCE support of the provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Pkce {
     /// Always send an S256 challenge.
@@ -62,18 +66,21 @@ pub enum Pkce {
 }
 
 /// Credentials: URLs and the shape of the grant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` shows parameters whose names suggest a credential (`secret`, `token`, `key`, ...) as
+/// `<redacted>`.
+#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSpec {
     /// The grant.
     pub mode: AuthMode,
     /// Authorization endpoint (authorization code only).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization_url: Option<String>,
     /// Token endpoint.
     pub token_url: String,
     /// Revocation endpoint.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoke_url: Option<String>,
     /// Client authentication at the token endpoint. Default `basic`.
     #[serde(default)]
@@ -96,7 +103,7 @@ pub struct AuthSpec {
     pub token_params: BTreeMap<String, String>,
     /// The `grant_type` of a client-credentials request. Default `client_credentials`; Zoom
     /// Server-to-Server uses `account_credentials`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<String>,
     /// Whether the client-credentials grant needs the integration's `account_id` (sent as the
     /// `account_id` form parameter). Default false.
@@ -104,18 +111,22 @@ pub struct AuthSpec {
     pub requires_account_id: bool,
     /// Refresh this long before expiry (capped at half the token lifetime). Default 5 min.
     #[serde(default = "default_refresh_margin", with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub refresh_margin: Duration,
 }
 
 /// The API: base URL, headers, timeouts, retries, pagination and rate limits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` shows headers whose names suggest a credential (`Authorization`, `X-Api-Key`, ...)
+/// as `<redacted>`.
+#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiSpec {
     /// Base URL of the API, e.g. `https://api.zoom.us/v2`.
     pub base_url: String,
     /// Token field that names a regional API host to use instead of `base_url`'s host (Zoom:
     /// `api_url`). The path of `base_url` is kept.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url_from_token_field: Option<String>,
     /// Headers sent with every API request.
     #[serde(default)]
@@ -127,7 +138,7 @@ pub struct ApiSpec {
     #[serde(default)]
     pub retry: RetrySpec,
     /// Pagination style, if the API paginates uniformly.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pagination: Option<PaginationSpec>,
     /// Rate limits.
     #[serde(default)]
@@ -135,14 +146,16 @@ pub struct ApiSpec {
 }
 
 /// Timeouts of API calls.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Timeouts {
     /// Connecting. Default 10 s.
     #[serde(default = "default_connect_timeout", with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub connect: Duration,
     /// One attempt, from sending to the end of the body. Default 30 s.
     #[serde(default = "default_request_timeout", with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub request: Duration,
 }
 
@@ -153,7 +166,7 @@ impl Default for Timeouts {
 }
 
 /// Retries of API calls.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetrySpec {
     /// Attempts per request, the first included. Default 4.
@@ -161,12 +174,15 @@ pub struct RetrySpec {
     pub max_attempts: u32,
     /// Base of the exponential backoff. Default 200 ms.
     #[serde(default = "default_base_delay", with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub base_delay: Duration,
     /// Cap of one wait. Default 10 s.
     #[serde(default = "default_max_delay", with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub max_delay: Duration,
     /// Deadline of one request, all attempts included. Default 60 s.
     #[serde(default = "default_deadline", with = "humantime_serde")]
+    #[schemars(with = "String")]
     pub deadline: Duration,
 }
 
@@ -182,7 +198,7 @@ impl Default for RetrySpec {
 }
 
 /// Pagination styles.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "style", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PaginationSpec {
     /// A cursor returned in the body and sent back as a query parameter; an empty or missing
@@ -193,41 +209,55 @@ pub enum PaginationSpec {
         /// Body field that returns the next cursor (Zoom: `next_page_token`).
         cursor_field: String,
         /// Query parameter for the page size (Zoom: `page_size`).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         page_size_param: Option<String>,
         /// Largest page size the API accepts (Zoom: 300).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         max_page_size: Option<u32>,
     },
 }
 
 /// Rate limits: quotas per plan and category.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimits {
     /// The plan used when the integration names none.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_plan: Option<String>,
     /// The category of requests the provider policy cannot place.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_category: Option<String>,
     /// Quotas: plan → category → quota.
     #[serde(default)]
     pub plans: BTreeMap<String, BTreeMap<String, QuotaSpec>>,
+    /// Daily caps that several categories share: plan → caps. Zoom: Heavy and
+    /// Resource-intensive requests share one daily cap on Pro and Business+. Default none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub shared_daily: BTreeMap<String, Vec<SharedDailyQuota>>,
+}
+
+/// A daily cap shared by several categories of one plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SharedDailyQuota {
+    /// The categories that count against the cap.
+    pub categories: Vec<String>,
+    /// Requests per UTC day, all the categories together.
+    pub per_day: u32,
 }
 
 /// One category's quota. Unset windows are unlimited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct QuotaSpec {
     /// Requests per second.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_second: Option<u32>,
     /// Requests per minute.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_minute: Option<u32>,
     /// Requests per UTC day.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_day: Option<u32>,
 }
 
@@ -257,4 +287,38 @@ fn default_max_delay() -> Duration {
 }
 fn default_deadline() -> Duration {
     Duration::from_secs(60)
+}
+
+impl fmt::Debug for AuthSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthSpec")
+            .field("mode", &self.mode)
+            .field("authorization_url", &self.authorization_url)
+            .field("token_url", &self.token_url)
+            .field("revoke_url", &self.revoke_url)
+            .field("client_auth", &self.client_auth)
+            .field("pkce", &self.pkce)
+            .field("scope_separator", &self.scope_separator)
+            .field("scopes_on_authorize", &self.scopes_on_authorize)
+            .field("authorization_params", &redact::Redacted(&self.authorization_params))
+            .field("token_params", &redact::Redacted(&self.token_params))
+            .field("grant_type", &self.grant_type)
+            .field("requires_account_id", &self.requires_account_id)
+            .field("refresh_margin", &self.refresh_margin)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ApiSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiSpec")
+            .field("base_url", &self.base_url)
+            .field("base_url_from_token_field", &self.base_url_from_token_field)
+            .field("default_headers", &redact::Redacted(&self.default_headers))
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .field("pagination", &self.pagination)
+            .field("rate_limits", &self.rate_limits)
+            .finish()
+    }
 }

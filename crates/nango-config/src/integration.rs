@@ -2,7 +2,7 @@
 
 use secrecy::SecretString;
 
-use crate::blueprint::Blueprint;
+use crate::blueprint::{Blueprint, QuotaSpec, SharedDailyQuota};
 
 /// One integration, ready for use: blueprint resolved, overrides merged, variables interpolated,
 /// validated.
@@ -26,4 +26,29 @@ pub struct Integration {
     pub account_id: Option<String>,
     /// The rate-limit plan (a key of the blueprint's `rate_limits.plans`).
     pub rate_limit_plan: Option<String>,
+}
+
+impl Integration {
+    /// The rate-limit plan in force: the integration's `rate_limit_plan`, else the blueprint's
+    /// `default_plan`.
+    pub fn plan(&self) -> Option<&str> {
+        self.rate_limit_plan.as_deref().or(self.blueprint.api.rate_limits.default_plan.as_deref())
+    }
+
+    /// The quota of `category` (e.g. `Light`) under the plan in force, if the blueprint defines
+    /// one. Category names are matched exactly.
+    pub fn quota(&self, category: &str) -> Option<&QuotaSpec> {
+        self.blueprint.api.rate_limits.plans.get(self.plan()?)?.get(category)
+    }
+
+    /// The daily caps that `category` shares with other categories under the plan in force
+    /// (Zoom: Heavy and Resource-intensive on paid plans).
+    pub fn shared_daily_quotas(&self, category: &str) -> Vec<&SharedDailyQuota> {
+        let Some(caps) =
+            self.plan().and_then(|p| self.blueprint.api.rate_limits.shared_daily.get(p))
+        else {
+            return Vec::new();
+        };
+        caps.iter().filter(|cap| cap.categories.iter().any(|c| c == category)).collect()
+    }
 }

@@ -119,7 +119,7 @@ fn write_sandbox_operations(
     Ok(())
 }
 
-fn workspace_root() -> Result<PathBuf> {
+pub(crate) fn workspace_root() -> Result<PathBuf> {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").context("run through `cargo xtask`")?;
     Ok(Path::new(&manifest).parent().context("xtask lives in the workspace")?.to_path_buf())
 }

@@ -1,0 +1,209 @@
+//! The command-line grammar.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// nango: use third-party REST APIs (Zoom first) with OAuth, token refresh, throttling and
+/// retries built in.
+#[derive(Debug, Parser)]
+#[command(name = "nango", version, propagate_version = true)]
+#[command(
+    after_help = "Examples:\n  nango demo\n  nango connect zoom\n  nango call zoom GET /users/me\n  nango call zoom GET /users --paginate --jsonl"
+)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// The integrations file. Default: $NANGO_CONFIG, else ./integrations.yaml.
+    #[arg(long, global = true, env = "NANGO_CONFIG", value_name = "PATH")]
+    pub(crate) config: Option<PathBuf>,
+    /// Where connections are stored. Default: $NANGO_HOME, else the platform data directory.
+    #[arg(long, global = true, env = "NANGO_HOME", value_name = "DIR")]
+    pub(crate) home: Option<PathBuf>,
+    /// More logs on stderr: -v for decisions (retries, throttling, refresh), -vv for everything.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
+}
+
+/// Log formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line, for machines.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Authorise an account of an integration and store the connection.
+    #[command(
+        after_help = "Examples:\n  nango connect zoom\n  nango connect zoom --connection work --no-browser"
+    )]
+    Connect(ConnectArgs),
+    /// Call any endpoint of an integration with a stored connection.
+    #[command(
+        after_help = "Examples:\n  nango call zoom GET /users/me\n  nango call zoom GET /users -q status=active --paginate\n  nango call zoom POST /users/me/meetings -d '{\"topic\":\"Standup\",\"type\":2}'"
+    )]
+    Call(CallArgs),
+    /// List stored connections.
+    #[command(subcommand)]
+    Connections(ConnectionsCommand),
+    /// Run the local Zoom sandbox (OAuth and API v2 on one loopback port).
+    #[command(after_help = "Example:\n  nango sandbox --port 8090 --auto-approve")]
+    Sandbox(SandboxArgs),
+    /// Connect to a local Zoom and use it, end to end: the whole product in one minute.
+    Demo(DemoArgs),
+    /// Validate integrations.yaml.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Built-in provider blueprints.
+    #[command(subcommand)]
+    Blueprints(BlueprintsCommand),
+    /// Print a shell completion script, e.g. `nango completions bash > ~/.nango.bash`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `nango connect`.
+#[derive(Debug, Args)]
+pub(crate) struct ConnectArgs {
+    /// The integration's name in integrations.yaml.
+    pub(crate) integration: String,
+    /// The connection id to store the account under.
+    #[arg(long, default_value = "default")]
+    pub(crate) connection: String,
+    /// Print the authorisation URL instead of opening a browser.
+    #[arg(long)]
+    pub(crate) no_browser: bool,
+    /// How long to wait for the redirect back from the provider.
+    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    pub(crate) timeout: Duration,
+}
+
+/// `nango call`.
+#[derive(Debug, Args)]
+pub(crate) struct CallArgs {
+    /// The integration's name in integrations.yaml.
+    pub(crate) integration: String,
+    /// HTTP method.
+    pub(crate) method: String,
+    /// Path relative to the integration's API base URL, e.g. /users/me.
+    pub(crate) path: String,
+    /// Query parameter key=value (repeatable).
+    #[arg(short = 'q', long = "query", value_name = "KEY=VALUE")]
+    pub(crate) query: Vec<String>,
+    /// JSON body: inline JSON, @file, or - for stdin.
+    #[arg(short = 'd', long = "data", value_name = "JSON|@FILE|-", conflicts_with_all = ["field", "typed_field"])]
+    pub(crate) data: Option<String>,
+    /// A string field of the JSON body, key=value (repeatable; dots nest: settings.host_video=x).
+    #[arg(short = 'f', long = "field", value_name = "KEY=VALUE")]
+    pub(crate) field: Vec<String>,
+    /// A typed field of the JSON body: numbers, true, false, null and JSON literals keep their
+    /// type; @file reads the value from a file.
+    #[arg(short = 'F', long = "typed-field", value_name = "KEY=VALUE")]
+    pub(crate) typed_field: Vec<String>,
+    /// An extra request header, 'Name: value' (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub(crate) header: Vec<String>,
+    /// Print the status line and response headers (secrets redacted) before the body.
+    #[arg(short = 'i', long = "include")]
+    pub(crate) include: bool,
+    /// Fetch every page and print all items as one JSON array.
+    #[arg(long)]
+    pub(crate) paginate: bool,
+    /// With --paginate: print one item a line instead of an array.
+    #[arg(long, requires = "paginate")]
+    pub(crate) jsonl: bool,
+    /// The connection to use.
+    #[arg(long, default_value = "default")]
+    pub(crate) connection: String,
+}
+
+/// `nango connections`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConnectionsCommand {
+    /// List stored connections with their expiry and state.
+    List {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one connection: scopes, expiry, state (never its tokens).
+    Show(ConnectionRef),
+    /// Revoke a connection's tokens at the provider and delete it.
+    Revoke(ConnectionRef),
+    /// Delete a connection from the local store (the provider keeps its grant).
+    Delete(ConnectionRef),
+}
+
+/// Names one stored connection.
+#[derive(Debug, Args)]
+pub(crate) struct ConnectionRef {
+    /// The integration's name in integrations.yaml.
+    pub(crate) integration: String,
+    /// The connection id.
+    #[arg(long, default_value = "default")]
+    pub(crate) connection: String,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `nango sandbox`.
+#[derive(Debug, Args)]
+pub(crate) struct SandboxArgs {
+    /// Port on 127.0.0.1 (default: a free one).
+    #[arg(long)]
+    pub(crate) port: Option<u16>,
+    /// Approve authorisation requests without a consent page.
+    #[arg(long)]
+    pub(crate) auto_approve: bool,
+    /// Users seeded into the account besides its owner.
+    #[arg(long, default_value_t = 120)]
+    pub(crate) seed_users: usize,
+}
+
+/// `nango demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Users seeded into the sandbox account.
+    #[arg(long, default_value_t = 250)]
+    pub(crate) users: usize,
+    /// Requests in the throttled burst.
+    #[arg(long, default_value_t = 45)]
+    pub(crate) burst: usize,
+}
+
+/// `nango config`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Validate the integrations file and print it resolved, secrets redacted.
+    Check,
+}
+
+/// `nango blueprints`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum BlueprintsCommand {
+    /// List built-in blueprints and their versions.
+    List,
+    /// Print a blueprint, e.g. zoom:v0.
+    Show {
+        /// name:version, or a name for its highest version.
+        reference: String,
+    },
+}

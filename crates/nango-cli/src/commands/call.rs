@@ -1,0 +1,150 @@
+//! `nango call`: any endpoint, signed, throttled and retried.
+
+use std::io::{IsTerminal, Write};
+
+use http::{HeaderMap, Method};
+use nango_oauth::Session;
+use serde_json::Value;
+
+use super::body;
+use crate::cli::CallArgs;
+use crate::context::{Paths, Runtime};
+use crate::error::{CliError, CliResult, ExitKind};
+use crate::output::{self, Style};
+use crate::pagination;
+
+pub(crate) async fn run(paths: &Paths, args: CallArgs) -> CliResult {
+    let runtime = Runtime::load(paths, &args.integration).await?;
+    let session = runtime.session(&args.connection);
+    let method = parse_method(&args.method)?;
+    let path = path_with_query(&args.path, &args.query)?;
+    let body = body::body(args.data.as_deref(), &args.field, &args.typed_field)?;
+    let headers = body::headers(&args.header)?;
+    let style = Style::detect();
+    if args.paginate {
+        let progress = std::io::stderr().is_terminal().then(progress_bar);
+        let items = paginate_all(&runtime, &session, &path, progress.as_ref()).await?;
+        if let Some(bar) = progress {
+            bar.finish_and_clear();
+        }
+        if args.jsonl {
+            for item in &items {
+                println!("{item}");
+            }
+        } else {
+            println!("{}", output::render_json(&Value::Array(items), style));
+        }
+        return Ok(());
+    }
+    let response = session.request(method, &path, body, headers).await?;
+    if args.include {
+        print_head(&response)?;
+    }
+    output::print_body(&response.body, style)?;
+    Ok(())
+}
+
+/// The status line and headers, secrets redacted, as `-i` shows them.
+fn print_head(response: &nango_http::Response) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let status = response.status;
+    writeln!(out, "HTTP {} {}", status.as_u16(), status.canonical_reason().unwrap_or(""))?;
+    for (name, value) in &response.headers {
+        let shown = nango_http::redact::header_value_for_display(name, value);
+        writeln!(out, "{name}: {shown}")?;
+    }
+    writeln!(out)
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    let style = indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} items {wide_bar}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+/// Sends one request through the session. The demo calls this too.
+pub(crate) async fn call(
+    session: &Session,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> CliResult<nango_http::Response> {
+    Ok(session.request(method, path, body, HeaderMap::new()).await?)
+}
+
+/// Every item of every page, in order. The demo calls this too.
+pub(crate) async fn paginate_all(
+    runtime: &Runtime,
+    session: &Session,
+    path: &str,
+    progress: Option<&indicatif::ProgressBar>,
+) -> CliResult<Vec<Value>> {
+    let spec = runtime.integration.blueprint.api.pagination.as_ref().ok_or_else(|| {
+        CliError::new(
+            ExitKind::Usage,
+            format!("the {} blueprint declares no pagination", runtime.integration.blueprint_ref),
+        )
+    })?;
+    let mut items = Vec::new();
+    pagination::for_each_page(session, spec, path, |page| {
+        if let Some(bar) = progress {
+            if let Some(total) = page.total {
+                bar.set_length(total);
+            }
+            bar.inc(page.items.len() as u64);
+        }
+        items.extend(page.items);
+        Ok(())
+    })
+    .await?;
+    Ok(items)
+}
+
+fn parse_method(text: &str) -> CliResult<Method> {
+    Method::from_bytes(text.to_ascii_uppercase().as_bytes())
+        .map_err(|_| CliError::new(ExitKind::Usage, format!("`{text}` is not an HTTP method")))
+}
+
+/// `path` with `key=value` pairs appended, percent-encoded.
+fn path_with_query(path: &str, pairs: &[String]) -> CliResult<String> {
+    if !path.starts_with('/') {
+        return Err(CliError::new(
+            ExitKind::Usage,
+            format!("the path `{path}` must start with `/` (it is relative to the API base URL)"),
+        ));
+    }
+    if pairs.is_empty() {
+        return Ok(path.to_owned());
+    }
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for pair in pairs {
+        let (key, value) = pair.split_once('=').ok_or_else(|| {
+            CliError::new(ExitKind::Usage, format!("query parameter `{pair}` is not key=value"))
+        })?;
+        query.append_pair(key, value);
+    }
+    let separator = if path.contains('?') { '&' } else { '?' };
+    Ok(format!("{path}{separator}{}", query.finish()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_pairs_are_encoded_and_appended() {
+        let pairs = vec!["status=active".to_owned(), "q=a b&c".to_owned()];
+        assert_eq!(path_with_query("/users", &pairs).unwrap(), "/users?status=active&q=a+b%26c");
+        assert_eq!(path_with_query("/u?x=1", &pairs[..1]).unwrap(), "/u?x=1&status=active");
+        assert!(path_with_query("users", &[]).is_err());
+        assert!(path_with_query("/users", &["novalue".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn methods_are_case_insensitive() {
+        assert_eq!(parse_method("get").unwrap(), Method::GET);
+        assert!(parse_method("G T").is_err());
+    }
+}

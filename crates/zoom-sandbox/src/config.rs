@@ -30,6 +30,9 @@ pub struct SandboxConfig {
     pub single_active_s2s_token: bool,
     /// The `api_url` sent in token bodies. Default `None`: the sandbox's own base URL.
     pub api_url: Option<String>,
+    /// Multiplies every per-second quota of the plan (not the daily caps), so that a test can
+    /// walk many operations back to back without 429s. Default 1: Zoom's quotas; 0 counts as 1.
+    pub per_second_multiplier: u32,
 }
 
 impl Default for SandboxConfig {
@@ -44,6 +47,7 @@ impl Default for SandboxConfig {
             refresh_token_ttl: Duration::from_secs(90 * 24 * 3600),
             single_active_s2s_token: false,
             api_url: None,
+            per_second_multiplier: 1,
         }
     }
 }
@@ -119,6 +123,7 @@ mod tests {
         assert_eq!(cfg.access_token_ttl.as_secs(), 3599);
         assert_eq!(cfg.seed_users, 120);
         assert_eq!(cfg.plan, Plan::Pro);
+        assert_eq!(cfg.per_second_multiplier, 1);
         assert_eq!(cfg.clients, vec![ClientApp::demo()]);
     }
 }

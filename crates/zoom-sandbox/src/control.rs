@@ -14,8 +14,14 @@ use crate::state::Shared;
 /// Counters of what the sandbox has served since it started.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
-    /// API requests (`/v2/*`, authorised) per rate-limit category: `Light`, `Medium` ...
+    /// API requests (`/v2/*`, authorised, naming a catalogue operation) per rate-limit
+    /// category: `Light`, `Medium`, `Heavy`, `Resource-intensive`. Requests refused with a 429
+    /// are counted too.
     pub requests_by_category: BTreeMap<String, u64>,
+    /// The same requests per operation, keyed `"METHOD /template"` with the template relative to
+    /// `/v2` as in Zoom's specs, e.g. `"GET /users/{userId}"`.
+    #[serde(default)]
+    pub requests_by_operation: BTreeMap<String, u64>,
     /// Requests answered 429 (per-second, daily, or the per-user meeting cap).
     pub rate_limited: u64,
     /// Access tokens issued, by every grant.

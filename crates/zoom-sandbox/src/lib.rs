@@ -29,8 +29,19 @@
 //!   is on); PKCE `S256` and `plain`. `POST /oauth/token`: `authorization_code`,
 //!   `refresh_token` (rotating), `account_credentials`, `client_credentials`.
 //!   `POST /oauth/revoke`.
-//! - `GET /v2/users`, `GET /v2/users/{userId}` (id, email or `me`),
+//! - Modelled by hand: `GET /v2/users`, `GET /v2/users/{userId}` (id, email or `me`),
 //!   `GET|POST /v2/users/{userId}/meetings`, `GET|PATCH|DELETE /v2/meetings/{meetingId}`.
+//! - Every other operation of Zoom's catalogue (`data/operations.json`, written by
+//!   `cargo xtask zoom-catalog` from Zoom's OpenAPI specs): its documented success status with
+//!   the spec's example body (none for 204 or where the spec has none), the path's identifiers
+//!   copied into `id` (last parameter) and `foo_id` (parameter `fooId`). Literal path segments
+//!   beat parameters, so `GET /v2/users/email` is Zoom's email check, not a user.
+//! - Every `/v2` request needs a valid bearer token first (`401` code 124), as on Zoom; then a
+//!   method and path that name no operation get
+//!   `404 {"code":404,"message":"No API found for GET /v2/..."}`. Each operation is counted in
+//!   its category (Light where the spec gives none) against the same per-second buckets and
+//!   daily pools, with the same headers and 429s; [`Stats::requests_by_operation`] counts it
+//!   by `"METHOD /template"`.
 //!
 //! # Admin HTTP API
 //! For the CLI and non-Rust users; requests to it are not counted, rate limited or faulted.
@@ -57,13 +68,18 @@
 //! monotonic time.
 //!
 //! # Limitations
-//! - Only the users and meetings operations above; no webhooks, device flow, webinars,
-//!   recordings, `POST /users`, or Zoom's concurrency ("lock") limits. No served operation is
-//!   Heavy or Resource-intensive, although the limiter knows those categories.
+//! - Only the users and meetings operations above keep state. The other catalogue operations
+//!   answer a fixed example whatever the request: they validate no body or query, find no
+//!   missing resource (a `DELETE` of anything succeeds), paginate nothing, and check no scope,
+//!   because the catalogue lists no scopes. No webhooks, device flow, or Zoom's concurrency
+//!   ("lock") limits.
+//! - A catalogue `202` with a documented example answers the example (`PATCH /rooms/events`);
+//!   path identifiers are copied as sent, without percent-decoding.
 //! - Where FACTS gives no exact string, bodies are modelled: token-endpoint redirect mismatch
 //!   (`{"reason":"Redirect URI mismatch.","error":"invalid_request"}`), PKCE mismatch
 //!   (`"Invalid code_verifier"`, `invalid_grant`), wrong `account_id` (`"Invalid account_id"`),
-//!   an expired code (same body as an invalid one), the 4711 scope error's HTTP status (400).
+//!   an expired code (same body as an invalid one), the 4711 scope error's HTTP status (400),
+//!   the 404 for a method and path that name no operation.
 //! - Revoking an unknown token answers success (RFC 7009); Zoom's answer is undocumented.
 //! - After a refresh the previous access token stays valid until it expires.
 //! - A meeting `start_time` without `Z` is read as UTC, because the sandbox has no time-zone

@@ -112,13 +112,21 @@ struct Bucket {
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     plan: Plan,
+    /// Multiplies the per-second quotas (`SandboxConfig::per_second_multiplier`), at least 1.
+    multiplier: u32,
     buckets: Mutex<HashMap<(String, Category), Bucket>>,
     days: Mutex<HashMap<(String, DailyPool), (NaiveDate, u64)>>,
 }
 
 impl RateLimiter {
     pub(crate) fn new(plan: Plan) -> Self {
-        Self { plan, buckets: Mutex::default(), days: Mutex::default() }
+        Self { plan, multiplier: 1, buckets: Mutex::default(), days: Mutex::default() }
+    }
+
+    /// Multiplies every per-second quota by `multiplier` (0 counts as 1).
+    pub(crate) fn with_per_second_multiplier(mut self, multiplier: u32) -> Self {
+        self.multiplier = multiplier.max(1);
+        self
     }
 
     /// Decides one request of `account` in `category`, and counts it when allowed.
@@ -130,6 +138,7 @@ impl RateLimiter {
         now: DateTime<Utc>,
     ) -> Verdict {
         let (quota, per) = per_second(self.plan, category);
+        let quota = quota * f64::from(self.multiplier);
         let today = now.date_naive();
         let mut days = self.days.lock().unwrap_or_else(|e| e.into_inner());
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
@@ -225,6 +234,20 @@ mod tests {
         // A request spaced at the quota (1/30 s) is always allowed.
         let later = t0 + Duration::from_millis(34);
         assert!(matches!(limiter.check("a", Category::Light, later, now()), Verdict::Allowed(_)));
+    }
+
+    #[test]
+    fn the_multiplier_raises_the_per_second_quota_only() {
+        let limiter = RateLimiter::new(Plan::Free).with_per_second_multiplier(10);
+        let t0 = crate::clock::SandboxClock::default().monotonic();
+        for _ in 0..40 {
+            assert!(matches!(limiter.check("a", Category::Light, t0, now()), Verdict::Allowed(_)));
+        }
+        let refused = limiter.check("a", Category::Light, t0, now());
+        assert!(matches!(refused, Verdict::PerSecond(ref h) if h.limit == 40));
+        assert!(limiter.set_daily_used("a", Category::Medium, 1_999, now()));
+        assert!(matches!(limiter.check("a", Category::Medium, t0, now()), Verdict::Allowed(_)));
+        assert!(matches!(limiter.check("a", Category::Medium, t0, now()), Verdict::Daily(..)));
     }
 
     #[test]

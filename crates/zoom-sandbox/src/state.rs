@@ -162,7 +162,8 @@ impl Shared {
             single_active_s2s_token: cfg.single_active_s2s_token,
         };
         Self {
-            limiter: RateLimiter::new(cfg.plan),
+            limiter: RateLimiter::new(cfg.plan)
+                .with_per_second_multiplier(cfg.per_second_multiplier),
             settings,
             clock: SandboxClock::default(),
             faults: Faults::default(),

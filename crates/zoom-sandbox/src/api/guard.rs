@@ -1,5 +1,7 @@
-//! The guard in front of every `/v2/*` route: the bearer token, then the account's rate limit,
-//! then the `X-RateLimit-*` headers on the answer.
+//! The guard in front of every `/v2/*` route: the bearer token, then the operation (Zoom
+//! authenticates before it routes), then the account's rate limit, then the `X-RateLimit-*`
+//! headers on the answer. Operations the sandbox does not model by hand are answered here from
+//! the catalogue.
 
 use std::sync::Arc;
 
@@ -9,8 +11,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::api_error;
+use super::catalogue::{self, Resolved};
 use crate::clock::zoom_time;
-use crate::ratelimit::{Category, RateHeaders, Verdict};
+use crate::ratelimit::{RateHeaders, Verdict};
 use crate::state::Shared;
 
 /// Who is calling: set on the request for the handlers.
@@ -25,14 +28,10 @@ pub(crate) struct Caller {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NoRateLimitType;
 
-/// The rate-limit category of an operation, from the "Rate Limit Label" of Zoom's specs.
-pub(crate) fn category_of(method: &Method, path: &str) -> Category {
-    let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    match (method.as_str(), parts.as_slice()) {
-        ("GET", ["", "v2", "users"]) => Category::Medium,
-        ("GET" | "POST", ["", "v2", "users", _, "meetings"]) => Category::Medium,
-        _ => Category::Light,
-    }
+/// Zoom's answer to a method and path that name no operation (modelled: FACTS gives no body).
+fn no_such_operation(method: &Method, path: &str) -> Response {
+    let message = format!("No API found for {method} {path}.");
+    api_error(StatusCode::NOT_FOUND, 404, message)
 }
 
 fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<Caller, Response> {
@@ -63,21 +62,25 @@ fn set_headers(response: &mut Response, h: &RateHeaders, with_type: bool) {
 }
 
 /// The middleware.
-pub(crate) async fn guard(
-    State(shared): State<Arc<Shared>>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn guard(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let caller = match authenticate(&shared, req.headers()) {
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
-    if let Err(refused) = super::scopes::check(&caller.scopes, req.method(), req.uri().path()) {
+    let Some(resolved) = catalogue::resolve(req.method().as_str(), req.uri().path()) else {
+        tracing::debug!(method = %req.method(), path = req.uri().path(), "no such operation");
+        return no_such_operation(req.method(), req.uri().path());
+    };
+    let modelled = super::is_modelled(resolved.op);
+    if modelled
+        && let Err(refused) = super::scopes::check(&caller.scopes, req.method(), req.uri().path())
+    {
         return refused;
     }
-    let category = category_of(req.method(), req.uri().path());
+    let category = resolved.op.category;
     shared.stats_mut(|s| {
-        *s.requests_by_category.entry(category.as_str().to_owned()).or_default() += 1
+        *s.requests_by_category.entry(category.as_str().to_owned()).or_default() += 1;
+        *s.requests_by_operation.entry(resolved.op.key()).or_default() += 1;
     });
 
     let verdict = shared.limiter.check(
@@ -88,8 +91,7 @@ pub(crate) async fn guard(
     );
     match verdict {
         Verdict::Allowed(h) => {
-            req.extensions_mut().insert(caller);
-            let mut response = next.run(req).await;
+            let mut response = answer(req, next, caller, resolved, modelled).await;
             let with_type = response.extensions().get::<NoRateLimitType>().is_none();
             if response.status() == StatusCode::TOO_MANY_REQUESTS {
                 shared.stats_mut(|s| s.rate_limited += 1);
@@ -123,9 +125,33 @@ pub(crate) async fn guard(
     }
 }
 
+/// The hand-written handler of a modelled operation, or the catalogue's answer. A request such
+/// as `GET /v2/users/email` reaches the `/v2/users/{user_id}` route but names another operation,
+/// so it is answered from the catalogue too.
+async fn answer(
+    mut req: Request,
+    next: Next,
+    caller: Caller,
+    resolved: Resolved,
+    modelled: bool,
+) -> Response {
+    if !modelled {
+        tracing::debug!(operation = %resolved.op.key(), "answered from the catalogue");
+        return super::generic::answer(&resolved);
+    }
+    req.extensions_mut().insert(caller);
+    req.extensions_mut().insert(resolved);
+    next.run(req).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::Category;
+
+    fn category_of(method: &Method, path: &str) -> Category {
+        catalogue::resolve(method.as_str(), path).unwrap().op.category
+    }
 
     #[test]
     fn categories_follow_the_spec_labels() {
@@ -136,5 +162,6 @@ mod tests {
         assert_eq!(category_of(&Method::GET, "/v2/meetings/1"), Category::Light);
         assert_eq!(category_of(&Method::PATCH, "/v2/meetings/1"), Category::Light);
         assert_eq!(category_of(&Method::DELETE, "/v2/meetings/1"), Category::Light);
+        assert_eq!(category_of(&Method::GET, "/v2/report/meetings/1"), Category::Heavy);
     }
 }

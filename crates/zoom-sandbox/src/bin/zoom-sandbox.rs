@@ -1,7 +1,7 @@
 //! `zoom-sandbox`: runs the local Zoom until Ctrl-C.
 //!
 //! Usage: `zoom-sandbox [--port N] [--auto-approve] [--plan free|pro|business-plus]
-//! [--seed-users N]`. Logs go to stderr (`RUST_LOG=zoom_sandbox=debug` for every request).
+//! [--seed-users N] [--per-second-multiplier N]`. Logs go to stderr (`RUST_LOG=zoom_sandbox=debug` for every request).
 
 use std::process::ExitCode;
 
@@ -17,6 +17,10 @@ fn parse(args: &[String]) -> Result<SandboxConfig, String> {
             "--port" => cfg.port = Some(value()?.parse().map_err(|e| format!("--port: {e}"))?),
             "--seed-users" => {
                 cfg.seed_users = value()?.parse().map_err(|e| format!("--seed-users: {e}"))?
+            }
+            "--per-second-multiplier" => {
+                cfg.per_second_multiplier =
+                    value()?.parse().map_err(|e| format!("--per-second-multiplier: {e}"))?
             }
             "--auto-approve" => cfg.auto_approve = true,
             "--plan" => {

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use nango_config::{Config, Integration};
-use nango_http::{Clock, GenericPolicy, HttpClient, Quota, RetryPolicy, SystemClock, Throttle};
-use nango_oauth::{Keyring, OAuthClient, Session, SqliteStore, TokenStore};
+use nango_http::{Clock, HttpClient, SystemClock};
+use nango_oauth::{Keyring, OAuthClient, Session, SqliteStore, TokenStore, clients};
 
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, CliResult, ExitKind};
@@ -69,34 +69,9 @@ impl Runtime {
         clock: Arc<dyn Clock>,
     ) -> CliResult<Runtime> {
         let integration = Arc::new(integration.clone());
-        let api_spec = &integration.blueprint.api;
-        let retry = RetryPolicy {
-            max_attempts: api_spec.retry.max_attempts,
-            base_delay: api_spec.retry.base_delay,
-            max_delay: api_spec.retry.max_delay,
-            deadline: api_spec.retry.deadline,
-        };
-        let throttle = Arc::new(Throttle::new(clock.clone()));
-        if let Some(plan) = plan_quotas(&integration) {
-            for (category, quota) in plan {
-                throttle.set_quota(&category, quota);
-            }
-        }
-        let api = HttpClient::builder()
-            .policy(policy_for(&integration.blueprint))
-            .clock(clock.clone())
-            .retry(retry.clone())
-            .connect_timeout(api_spec.timeouts.connect)
-            .request_timeout(api_spec.timeouts.request)
-            .throttle(throttle)
-            .build()?;
-        let token_http = HttpClient::builder()
-            .policy(Arc::new(GenericPolicy))
-            .clock(clock)
-            .retry(retry)
-            .connect_timeout(api_spec.timeouts.connect)
-            .request_timeout(api_spec.timeouts.request)
-            .build()?;
+        let policy = policy_for(&integration.blueprint);
+        let api = clients::api_client(&integration, policy, clock.clone())?;
+        let token_http = clients::token_client(&integration, clock)?;
         let oauth = OAuthClient::new(integration.clone(), token_http, store);
         Ok(Runtime { integration, oauth, api })
     }
@@ -113,24 +88,4 @@ impl Runtime {
     pub(crate) fn session(&self, connection_id: &str) -> Session {
         Session::new(self.oauth.clone(), self.api.clone(), connection_id)
     }
-}
-
-/// The quotas of the integration's rate-limit plan, as throttle quotas per category.
-fn plan_quotas(integration: &Integration) -> Option<Vec<(String, Quota)>> {
-    let limits = &integration.blueprint.api.rate_limits;
-    let plan = integration.rate_limit_plan.as_ref().or(limits.default_plan.as_ref())?;
-    let categories = limits.plans.get(plan)?;
-    Some(
-        categories
-            .iter()
-            .map(|(category, q)| {
-                let quota = Quota {
-                    per_second: q.per_second,
-                    per_minute: q.per_minute,
-                    per_day: q.per_day,
-                };
-                (category.clone(), quota)
-            })
-            .collect(),
-    )
 }

@@ -30,6 +30,7 @@
 
 pub mod browser;
 pub mod client;
+pub mod clients;
 pub mod error;
 pub mod flow;
 pub mod home;

@@ -19,20 +19,23 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+/// The help heading of the options every command takes.
+const GLOBAL: &str = "Global options";
+
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub(crate) struct GlobalArgs {
     /// The integrations file. Default: $NANGO_CONFIG, else ./integrations.yaml.
-    #[arg(long, global = true, env = "NANGO_CONFIG", value_name = "PATH")]
+    #[arg(long, global = true, env = "NANGO_CONFIG", hide_env_values = true, value_name = "PATH", help_heading = GLOBAL)]
     pub(crate) config: Option<PathBuf>,
     /// Where connections are stored. Default: $NANGO_HOME, else the platform data directory.
-    #[arg(long, global = true, env = "NANGO_HOME", value_name = "DIR")]
+    #[arg(long, global = true, env = "NANGO_HOME", hide_env_values = true, value_name = "DIR", help_heading = GLOBAL)]
     pub(crate) home: Option<PathBuf>,
     /// More logs on stderr: -v for decisions (retries, throttling, refresh), -vv for everything.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
     pub(crate) verbose: u8,
     /// Log format on stderr.
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, help_heading = GLOBAL)]
     pub(crate) log_format: LogFormat,
 }
 
@@ -58,21 +61,34 @@ pub(crate) enum Command {
         after_help = "Examples:\n  nango call zoom GET /users/me\n  nango call zoom GET /users -q status=active --paginate\n  nango call zoom POST /users/me/meetings -d '{\"topic\":\"Standup\",\"type\":2}'"
     )]
     Call(CallArgs),
-    /// List stored connections.
-    #[command(subcommand)]
+    /// List, show, revoke or delete stored connections.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  nango connections list\n  nango connections show zoom --connection work\n  nango connections revoke zoom"
+    )]
     Connections(ConnectionsCommand),
     /// Run the local Zoom sandbox (OAuth and API v2 on one loopback port).
     #[command(after_help = "Example:\n  nango sandbox --port 8090 --auto-approve")]
     Sandbox(SandboxArgs),
     /// Connect to a local Zoom and use it, end to end: the whole product in one minute.
+    #[command(after_help = "Examples:\n  nango demo\n  nango demo --users 5000 --burst 60")]
     Demo(DemoArgs),
     /// Validate integrations.yaml.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  nango config check\n  nango --config ./staging.yaml config check"
+    )]
     Config(ConfigCommand),
     /// Built-in provider blueprints.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  nango blueprints list\n  nango blueprints show zoom:v0"
+    )]
     Blueprints(BlueprintsCommand),
-    /// Print a shell completion script, e.g. `nango completions bash > ~/.nango.bash`.
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  nango completions bash > ~/.nango.bash\n  nango completions zsh > ~/.zfunc/_nango"
+    )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
@@ -126,7 +142,7 @@ pub(crate) struct CallArgs {
     /// Fetch every page and print all items as one JSON array.
     #[arg(long)]
     pub(crate) paginate: bool,
-    /// With --paginate: print one item a line instead of an array.
+    /// With --paginate: print one item a line as each page arrives, instead of an array.
     #[arg(long, requires = "paginate")]
     pub(crate) jsonl: bool,
     /// The connection to use.
@@ -138,16 +154,26 @@ pub(crate) struct CallArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum ConnectionsCommand {
     /// List stored connections with their expiry and state.
+    #[command(after_help = "Examples:\n  nango connections list\n  nango connections list --json")]
     List {
         /// Print JSON for scripts.
         #[arg(long)]
         json: bool,
     },
     /// Show one connection: scopes, expiry, state (never its tokens).
+    #[command(
+        after_help = "Examples:\n  nango connections show zoom\n  nango connections show zoom --connection work --json"
+    )]
     Show(ConnectionRef),
     /// Revoke a connection's tokens at the provider and delete it.
+    #[command(
+        after_help = "Examples:\n  nango connections revoke zoom\n  nango connections revoke zoom --connection work"
+    )]
     Revoke(ConnectionRef),
     /// Delete a connection from the local store (the provider keeps its grant).
+    #[command(
+        after_help = "Examples:\n  nango connections delete zoom\n  nango connections delete zoom --connection work"
+    )]
     Delete(ConnectionRef),
 }
 
@@ -193,6 +219,7 @@ pub(crate) struct DemoArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum ConfigCommand {
     /// Validate the integrations file and print it resolved, secrets redacted.
+    #[command(after_help = "Example:\n  NANGO_CONFIG=./integrations.yaml nango config check")]
     Check,
 }
 
@@ -200,10 +227,30 @@ pub(crate) enum ConfigCommand {
 #[derive(Debug, Subcommand)]
 pub(crate) enum BlueprintsCommand {
     /// List built-in blueprints and their versions.
+    #[command(after_help = "Example:\n  nango blueprints list")]
     List,
     /// Print a blueprint, e.g. zoom:v0.
+    #[command(
+        after_help = "Examples:\n  nango blueprints show zoom:v0\n  nango blueprints show zoom"
+    )]
     Show {
         /// name:version, or a name for its highest version.
         reference: String,
     },
+}
+
+impl Command {
+    /// The command's name as typed, e.g. `call` or `connections`.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Command::Connect(_) => "connect",
+            Command::Call(_) => "call",
+            Command::Connections(_) => "connections",
+            Command::Sandbox(_) => "sandbox",
+            Command::Demo(_) => "demo",
+            Command::Config(_) => "config",
+            Command::Blueprints(_) => "blueprints",
+            Command::Completions { .. } => "completions",
+        }
+    }
 }

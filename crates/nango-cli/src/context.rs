@@ -31,9 +31,11 @@ pub(crate) fn load_config(path: &Path) -> CliResult<Config> {
     if !path.exists() {
         return Err(CliError::new(
             ExitKind::Config,
-            format!("no integrations file at {}", path.display()),
+            format!("there is no integrations file at {}", path.display()),
         )
-        .with_hint("Create one (see docs/configuration.md), or pass --config PATH."));
+        .with_hint(
+            "Create one (see docs/configuration.md), or pass --config PATH or set NANGO_CONFIG.",
+        ));
     }
     Ok(Config::load(path)?)
 }

@@ -23,9 +23,12 @@ fn main() -> ExitCode {
             return ExitCode::from(error::ExitKind::Failure.code());
         }
     };
+    let name = cli.command.name();
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is_pipe_closed() => ExitCode::SUCCESS,
         Err(e) => {
+            let e = e.with_usage_hint(name);
             eprintln!("{}", e.render());
             ExitCode::from(e.exit_kind().code())
         }
@@ -36,7 +39,7 @@ fn init_tracing(global: &cli::GlobalArgs) {
     use tracing_subscriber::EnvFilter;
 
     let default = match global.verbose {
-        0 => "warn",
+        0 => "error",
         1 => "info,nango=debug,nango_http=debug,nango_oauth=debug,nango_zoom=debug",
         _ => "debug,hyper=info,reqwest=info,h2=info,rustls=info",
     };

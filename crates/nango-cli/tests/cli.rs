@@ -1,141 +1,17 @@
 //! The real `nango` binary against the real sandbox over loopback.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+mod common;
 
-use zoom_sandbox::{ClientApp, RunningSandbox, Sandbox, SandboxConfig};
+use std::process::Stdio;
 
-const SECRET: &str = "cli-test-secret-canary";
-
-fn nango() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_nango"))
-}
-
-struct Env {
-    _dir: tempfile::TempDir,
-    home: PathBuf,
-    config: PathBuf,
-}
-
-impl Env {
-    fn new(sandbox: &RunningSandbox, redirect_uri: &str) -> Env {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let home = dir.path().join("home");
-        let config = dir.path().join("integrations.yaml");
-        let base = sandbox.base_url();
-        std::fs::write(
-            &config,
-            format!(
-                "integrations:
-  zoom:
-    extends_blueprint: zoom:v0
-    oauth_client_id: cli-test
-    oauth_client_secret: ${{ZOOM_SECRET}}
-    redirect_uri: {redirect_uri}
-    overrides:
-      auth:
-        authorization_url: {base}/oauth/authorize
-        token_url: {base}/oauth/token
-        revoke_url: {base}/oauth/revoke
-      api:
-        base_url: {base}/v2
-        timeouts:
-          request: 2s
-"
-            ),
-        )
-        .expect("write config");
-        Env { _dir: dir, home, config }
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = nango();
-        cmd.arg("--config").arg(&self.config).arg("--home").arg(&self.home);
-        cmd.args(args).env("ZOOM_SECRET", SECRET).env("NO_COLOR", "1").env_remove("NANGO_LOG");
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).stdin(Stdio::null()).output().expect("nango runs")
-    }
-}
-
-async fn sandbox(users: usize) -> (RunningSandbox, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let redirect_uri = format!("http://127.0.0.1:{port}/callback");
-    let app = ClientApp {
-        client_id: "cli-test".to_owned(),
-        client_secret: SECRET.to_owned(),
-        redirect_uris: vec![redirect_uri.clone()],
-        ..ClientApp::demo()
-    };
-    let config = SandboxConfig {
-        auto_approve: true,
-        seed_users: users,
-        clients: vec![app],
-        ..SandboxConfig::default()
-    };
-    (Sandbox::start(config).await.expect("sandbox starts"), redirect_uri)
-}
-
-/// Runs `nango connect --no-browser` and plays the browser: reads the URL it prints and follows
-/// the sandbox's auto-approve redirect back to the CLI's loopback listener.
-async fn connect(env: &Env) -> Output {
-    let mut child = env
-        .cmd(&["connect", "zoom", "--no-browser", "--timeout", "20s"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn connect");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut all = String::new();
-        let mut sent = false;
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if !sent {
-                if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http")) {
-                    tx.send(url.to_owned()).ok();
-                    sent = true;
-                }
-            }
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    });
-    let url = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(20)))
-        .await
-        .unwrap()
-        .expect("connect prints the authorisation URL");
-    let response = reqwest::get(&url).await.expect("the browser follows the redirects");
-    assert!(response.status().is_success(), "callback page: {}", response.status());
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap();
-    let mut output = output.expect("connect finishes");
-    output.stderr = reader.join().unwrap().into_bytes();
-    output
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_no_secret(output: &Output) {
-    for stream in [&output.stdout, &output.stderr] {
-        assert!(!text(stream).contains(SECRET), "the client secret leaked: {}", text(stream));
-    }
-}
+use common::{Env, assert_no_secret, connect, nango, sandbox, text};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_call_paginate_and_list_connections() {
     let (sandbox, redirect_uri) = sandbox(5_000).await;
     let env = Env::new(&sandbox, &redirect_uri);
 
-    let connected = connect(&env).await;
-    assert!(connected.status.success(), "connect failed: {}", text(&connected.stderr));
+    let connected = connect(&env, "default").await;
     assert!(text(&connected.stderr).contains("granted scopes"), "{}", text(&connected.stderr));
     assert_no_secret(&connected);
 
@@ -161,6 +37,30 @@ async fn connect_call_paginate_and_list_connections() {
     assert!(total > 4_000, "most of the 5,000 seeded users are active: {total}");
     assert_eq!(ids.len(), total, "every active user (Zoom's default filter) is listed");
     assert_eq!(unique.len(), ids.len(), "every user exactly once");
+
+    let array = env.run(&["call", "zoom", "GET", "/users", "--paginate"]);
+    assert!(array.status.success(), "{}", text(&array.stderr));
+    let array: Vec<serde_json::Value> = serde_json::from_slice(&array.stdout).expect("an array");
+    assert_eq!(array.len(), total, "the array holds every user too");
+    let array_ids: std::collections::BTreeSet<&str> =
+        array.iter().filter_map(|u| u["id"].as_str()).collect();
+    assert_eq!(array_ids.len(), total, "every user exactly once in the array");
+
+    // A reader that goes away after the first item (`| head -1`) ends nango quietly.
+    let mut child = env
+        .cmd(&["call", "zoom", "GET", "/users", "--paginate", "--jsonl"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    let stdout = child.stdout.take().expect("stdout");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first).unwrap();
+    assert!(first.starts_with('{'), "{first}");
+    let closed = child.wait_with_output().expect("nango ends");
+    assert_eq!(closed.status.code(), Some(0), "{}", text(&closed.stderr));
+    assert!(text(&closed.stderr).is_empty(), "quiet: {}", text(&closed.stderr));
 
     let list = env.run(&["connections", "list", "--json"]);
     assert!(list.status.success(), "{}", text(&list.stderr));

@@ -23,18 +23,19 @@ pub(crate) async fn run(paths: &Paths, args: CallArgs) -> CliResult {
     let style = Style::detect();
     if args.paginate {
         let progress = std::io::stderr().is_terminal().then(progress_bar);
-        let items = paginate_all(&runtime, &session, &path, progress.as_ref()).await?;
+        let result = if args.jsonl {
+            stream_jsonl(&runtime, &session, &path, progress.as_ref()).await
+        } else {
+            paginate_all(&runtime, &session, &path, progress.as_ref()).await.and_then(|items| {
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "{}", output::render_json(&Value::Array(items), style))?;
+                Ok(())
+            })
+        };
         if let Some(bar) = progress {
             bar.finish_and_clear();
         }
-        if args.jsonl {
-            for item in &items {
-                println!("{item}");
-            }
-        } else {
-            println!("{}", output::render_json(&Value::Array(items), style));
-        }
-        return Ok(());
+        return result;
     }
     let response = session.request(method, &path, body, headers).await?;
     if args.include {
@@ -81,13 +82,71 @@ pub(crate) async fn paginate_all(
     path: &str,
     progress: Option<&indicatif::ProgressBar>,
 ) -> CliResult<Vec<Value>> {
+    let mut all = Vec::new();
+    walk(runtime, session, path, progress, |items| {
+        all.extend(items);
+        Ok(())
+    })
+    .await?;
+    Ok(all)
+}
+
+/// Prints one item a line as each page arrives: memory stays at one page, and a consumer sees
+/// the first items while later pages are still being fetched. A page is written once, after
+/// it arrived whole (retries happen below, inside the session), so every item appears once.
+async fn stream_jsonl(
+    runtime: &Runtime,
+    session: &Session,
+    path: &str,
+    progress: Option<&indicatif::ProgressBar>,
+) -> CliResult {
+    walk(runtime, session, path, progress, |items| {
+        let write = || {
+            let mut out = std::io::stdout().lock();
+            write_jsonl(&mut out, &items)?;
+            out.flush()
+        };
+        // The bar on stderr steps aside while a page goes to the same terminal.
+        match progress {
+            Some(bar) => bar.suspend(write)?,
+            None => write()?,
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// One compact JSON value a line.
+fn write_jsonl(out: &mut impl Write, items: &[Value]) -> std::io::Result<()> {
+    for item in items {
+        serde_json::to_writer(&mut *out, item)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Walks the pages of `path` with the blueprint's pagination, handing each page's items to
+/// `on_items` and advancing `progress`.
+async fn walk<F>(
+    runtime: &Runtime,
+    session: &Session,
+    path: &str,
+    progress: Option<&indicatif::ProgressBar>,
+    mut on_items: F,
+) -> CliResult
+where
+    F: FnMut(Vec<Value>) -> CliResult,
+{
     let spec = runtime.integration.blueprint.api.pagination.as_ref().ok_or_else(|| {
         CliError::new(
             ExitKind::Usage,
-            format!("the {} blueprint declares no pagination", runtime.integration.blueprint_ref),
+            format!(
+                "the {} blueprint declares no pagination, so --paginate cannot follow its pages",
+                runtime.integration.blueprint_ref
+            ),
         )
+        .with_hint("Call the endpoint without --paginate and pass the page parameters with -q.")
     })?;
-    let mut items = Vec::new();
     pagination::for_each_page(session, spec, path, |page| {
         if let Some(bar) = progress {
             if let Some(total) = page.total {
@@ -95,11 +154,9 @@ pub(crate) async fn paginate_all(
             }
             bar.inc(page.items.len() as u64);
         }
-        items.extend(page.items);
-        Ok(())
+        on_items(page.items)
     })
-    .await?;
-    Ok(items)
+    .await
 }
 
 fn parse_method(text: &str) -> CliResult<Method> {
@@ -140,6 +197,14 @@ mod tests {
         assert_eq!(path_with_query("/u?x=1", &pairs[..1]).unwrap(), "/u?x=1&status=active");
         assert!(path_with_query("users", &[]).is_err());
         assert!(path_with_query("/users", &["novalue".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn jsonl_is_one_compact_item_a_line() {
+        let mut out = Vec::new();
+        let items = vec![serde_json::json!({"id": "a", "n": [1, 2]}), serde_json::json!("b")];
+        write_jsonl(&mut out, &items).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "{\"id\":\"a\",\"n\":[1,2]}\n\"b\"\n");
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub(crate) async fn run(paths: &Paths, command: ConnectionsCommand) -> CliResult
                 "Revoked and deleted {} connection `{}`.",
                 target.integration, target.connection
             );
+            print_outcome(&target, true);
             Ok(())
         }
         ConnectionsCommand::Delete(target) => {
@@ -40,6 +41,7 @@ pub(crate) async fn run(paths: &Paths, command: ConnectionsCommand) -> CliResult
                 "Deleted {} connection `{}` from the local store.",
                 target.integration, target.connection
             );
+            print_outcome(&target, false);
             Ok(())
         }
         ConnectionsCommand::List { json } => {
@@ -53,6 +55,19 @@ pub(crate) async fn run(paths: &Paths, command: ConnectionsCommand) -> CliResult
             }
             Ok(())
         }
+    }
+}
+
+/// With `--json`, what revoke or delete did, on stdout for scripts.
+fn print_outcome(target: &ConnectionRef, revoked: bool) {
+    if target.json {
+        let outcome = serde_json::json!({
+            "integration": target.integration,
+            "connection_id": target.connection,
+            "revoked": revoked,
+            "deleted": true,
+        });
+        println!("{outcome}");
     }
 }
 

@@ -186,12 +186,10 @@ fn scopes(op: &Value, description: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect();
     found.retain(|scope| scope.contains(':'));
-    if found.is_empty() {
-        if let Some(start) = description.find("Scopes:") {
-            let line = description[start..].lines().next().unwrap_or("");
-            let line = line.split("<br>").next().unwrap_or("").split("**[").next().unwrap_or("");
-            found = line.split('`').skip(1).step_by(2).map(str::to_owned).collect();
-        }
+    if let (true, Some(start)) = (found.is_empty(), description.find("Scopes:")) {
+        let line = description[start..].lines().next().unwrap_or("");
+        let line = line.split("<br>").next().unwrap_or("").split("**[").next().unwrap_or("");
+        found = line.split('`').skip(1).step_by(2).map(str::to_owned).collect();
     }
     found.retain(|scope| scope.contains(':'));
     found.sort();

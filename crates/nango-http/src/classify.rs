@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, HeaderName, Method, StatusCode};
 
 /// Which limit a rate-limit response speaks of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,9 +191,13 @@ impl ProviderPolicy for GenericPolicy {
     }
 
     fn request_id(&self, headers: &HeaderMap) -> Option<String> {
-        ["x-request-id", "x-amzn-requestid", "request-id"]
-            .iter()
-            .find_map(|name| headers.get(*name)?.to_str().ok().map(str::to_owned))
+        // Names built once, not parsed from text on every response.
+        const NAMES: [HeaderName; 3] = [
+            HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("x-amzn-requestid"),
+            HeaderName::from_static("request-id"),
+        ];
+        NAMES.iter().find_map(|name| headers.get(name)?.to_str().ok().map(str::to_owned))
     }
 
     fn rate_limit_signal(

@@ -3,7 +3,7 @@
 //! [`HttpClient`] sends requests with timeouts, classifies every outcome through a
 //! [`ProviderPolicy`], retries what is safe to retry with full-jitter exponential backoff inside a
 //! per-request deadline, honours `Retry-After`, and throttles per (key, rate-limit category) with
-//! governor before sending. Time and randomness are injected ([`time::Clock`], [`Jitter`]), so
+//! GCRA slot reservations before sending. Time and randomness are injected ([`time::Clock`], [`Jitter`]), so
 //! its behaviour is tested without sleeping.
 //!
 //! ```no_run

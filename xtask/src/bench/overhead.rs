@@ -1,9 +1,15 @@
 //! Requests per second through raw reqwest, nango-http and reqwest-middleware + reqwest-retry.
+//!
+//! Fairness: the three clients share one set of reqwest settings (connect timeout, user agent,
+//! default pool), every client is warmed up (connections open, code paths hot) before any round
+//! is timed, rounds are interleaved with the order rotating each round so that drift in the
+//! machine's load hits every client alike, and the figures are medians of the rounds.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use futures::stream::{self, StreamExt};
 use nango_http::{HttpClient, RequestContext};
 use reqwest_middleware::ClientBuilder;
@@ -14,72 +20,229 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub(crate) struct Row {
     pub(crate) concurrency: usize,
+    /// Requests per client per round.
     pub(crate) requests: usize,
+    pub(crate) rounds: usize,
+    /// Median over the rounds.
     pub(crate) raw_rps: f64,
+    /// Raw reqwest with a per-request timeout, as nango-http sets on every attempt.
+    pub(crate) raw_timeout_rps: f64,
     pub(crate) nango_rps: f64,
     pub(crate) middleware_rps: f64,
+    /// Median over the rounds of each round's ratio to raw reqwest in the same round.
+    pub(crate) raw_timeout_ratio: f64,
+    pub(crate) nango_ratio: f64,
+    pub(crate) middleware_ratio: f64,
+    /// Median client-thread CPU per request, in microseconds.
+    pub(crate) raw_cpu_us: f64,
+    pub(crate) raw_timeout_cpu_us: f64,
+    pub(crate) nango_cpu_us: f64,
+    pub(crate) middleware_cpu_us: f64,
 }
 
-const ROUNDS: usize = 5;
+/// nango-http's default per-attempt timeout.
+const TIMEOUT: Duration = Duration::from_secs(30);
 
-pub(crate) async fn run(quick: bool) -> Result<Vec<Row>> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// The settings every client gets, so that only the layers on top differ.
+fn reqwest_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("nango/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+#[derive(Clone, Copy)]
+#[repr(usize)]
+enum Which {
+    Raw,
+    RawTimeout,
+    Nango,
+    Middleware,
+}
+
+/// Runs the server on a runtime of its own (one worker thread) and the clients on a
+/// current-thread runtime: every request crosses the same two threads whichever client sends it,
+/// instead of landing on a worker chosen by work stealing (which made concurrency 1 bimodal).
+pub(crate) fn run(quick: bool) -> Result<Vec<Row>> {
+    let server_runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let listener = server_runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let url = url::Url::parse(&format!("http://{}/v2/ping", listener.local_addr()?))?;
     let app = axum::Router::new().route(
         "/v2/ping",
         axum::routing::get(|| async { axum::Json(serde_json::json!({"ok": true, "n": 1})) }),
     );
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
-
-    let raw = reqwest::Client::new();
-    let nango = HttpClient::builder().build()?;
-    let retry = RetryTransientMiddleware::new_with_policy(ExponentialBackoff::builder().build_with_max_retries(3));
-    let middleware = ClientBuilder::new(reqwest::Client::new()).with(retry).build();
-
-    let mut rows = Vec::new();
-    for (concurrency, requests) in [(1, if quick { 500 } else { 3_000 }), (64, if quick { 2_000 } else { 20_000 })] {
-        let (mut raw_best, mut nango_best, mut mw_best) = (0f64, 0f64, 0f64);
-        // Interleave the clients round by round so that drift in the machine's load hits all.
-        for _ in 0..ROUNDS {
-            let u = url.clone();
-            raw_best = raw_best.max(rps(concurrency, requests, || {
-                let (c, u) = (raw.clone(), u.clone());
-                async move { c.get(u).send().await?.bytes().await.map(|_| ()).map_err(Into::into) }
-            }).await?);
-            let u = url.clone();
-            let ctx = Arc::new(RequestContext::new().with_api_path("/ping"));
-            nango_best = nango_best.max(rps(concurrency, requests, || {
-                let (c, u, ctx) = (nango.clone(), u.clone(), ctx.clone());
-                async move {
-                    let request = c.request(http::Method::GET, u).build()?;
-                    c.send(request, &ctx).await.map(|_| ()).map_err(Into::into)
-                }
-            }).await?);
-            let u = url.clone();
-            mw_best = mw_best.max(rps(concurrency, requests, || {
-                let (c, u) = (middleware.clone(), u.clone());
-                async move { c.get(u).send().await?.bytes().await.map(|_| ()).map_err(Into::into) }
-            }).await?);
-        }
-        rows.push(Row { concurrency, requests, raw_rps: raw_best, nango_rps: nango_best, middleware_rps: mw_best });
-    }
+    let server = server_runtime.spawn(async move { axum::serve(listener, app).await });
+    let clients = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rows = clients.block_on(measure(url, quick));
     server.abort();
+    drop(clients);
+    server_runtime.shutdown_background();
+    rows
+}
+
+async fn measure(url: url::Url, quick: bool) -> Result<Vec<Row>> {
+    let raw = reqwest_client()?;
+    let nango = HttpClient::builder().build()?;
+    let retry = RetryTransientMiddleware::new_with_policy(
+        ExponentialBackoff::builder().build_with_max_retries(3),
+    );
+    let middleware = ClientBuilder::new(reqwest_client()?).with(retry).build();
+    let ctx = Arc::new(RequestContext::new().with_api_path("/ping"));
+
+    let one = |which: Which, concurrency: usize, requests: usize| {
+        let (raw, nango, middleware, url, ctx) =
+            (raw.clone(), nango.clone(), middleware.clone(), url.clone(), ctx.clone());
+        async move {
+            // Requests borrow their client: no per-request clone of any client's handles.
+            let (raw, nango, middleware, ctx) = (&raw, &nango, &middleware, &*ctx);
+            match which {
+                Which::Raw => {
+                    rps(concurrency, requests, || {
+                        let (c, u) = (raw, url.clone());
+                        async move { Ok(c.get(u).send().await?.bytes().await.map(drop)?) }
+                    })
+                    .await
+                }
+                Which::RawTimeout => {
+                    rps(concurrency, requests, || {
+                        let (c, u) = (raw, url.clone());
+                        async move {
+                            let response = c.get(u).timeout(TIMEOUT).send().await?;
+                            Ok(response.bytes().await.map(drop)?)
+                        }
+                    })
+                    .await
+                }
+                Which::Nango => {
+                    rps(concurrency, requests, || {
+                        let (c, u) = (nango, url.clone());
+                        async move {
+                            let request = c.request(http::Method::GET, u).build()?;
+                            Ok(c.send(request, ctx).await.map(drop)?)
+                        }
+                    })
+                    .await
+                }
+                Which::Middleware => {
+                    rps(concurrency, requests, || {
+                        let (c, u) = (middleware, url.clone());
+                        async move { Ok(c.get(u).send().await?.bytes().await.map(drop)?) }
+                    })
+                    .await
+                }
+            }
+        }
+    };
+
+    // Profiling aid: `NANGO_BENCH_SOLO=raw|nango|middleware[:concurrency]` sends requests
+    // through that client alone (e.g. under `perf record`), prints its figures, then stops.
+    if let Ok(solo) = std::env::var("NANGO_BENCH_SOLO") {
+        let (name, concurrency) = solo.split_once(':').unwrap_or((solo.as_str(), "1"));
+        let concurrency: usize = concurrency.parse()?;
+        let which = match name {
+            "raw" => Which::Raw,
+            "nango" => Which::Nango,
+            "middleware" => Which::Middleware,
+            other => anyhow::bail!("NANGO_BENCH_SOLO: unknown client `{other}`"),
+        };
+        let m = one(which, concurrency, 20_000 * concurrency.min(5)).await?;
+        eprintln!("bench: {solo} alone: {:.0} req/s, {:.1} us CPU a request", m.rps, m.cpu_us);
+        return Ok(Vec::new());
+    }
+    // Many short rounds: a burst of load from another process lands in a few rounds, which the
+    // medians then discard, instead of in one client's long run.
+    let levels =
+        if quick { [(1, 5, 500), (64, 5, 2_000)] } else { [(1, 41, 1_000), (64, 21, 4_000)] };
+    let mut rows = Vec::new();
+    for (concurrency, rounds, requests) in levels {
+        for which in [Which::Raw, Which::RawTimeout, Which::Nango, Which::Middleware] {
+            one(which, concurrency, requests).await?; // warm-up, not timed
+        }
+        let mut measured: [Vec<Measured>; 4] = Default::default();
+        let mut order = [Which::Raw, Which::RawTimeout, Which::Nango, Which::Middleware];
+        for _ in 0..rounds {
+            for which in order {
+                measured[which as usize].push(one(which, concurrency, requests).await?);
+            }
+            order.rotate_left(1);
+        }
+        let [raw, raw_t, nango, mw] = measured;
+        eprintln!(
+            "bench: concurrency {concurrency}: raw req/s {:.0?}, nango/raw {:.3?}",
+            raw.iter().map(|m| m.rps).collect::<Vec<_>>(),
+            nango.iter().zip(&raw).map(|(n, r)| n.rps / r.rps).collect::<Vec<_>>()
+        );
+        let ratio =
+            |xs: &[Measured]| median(xs.iter().zip(&raw).map(|(x, r)| x.rps / r.rps).collect());
+        let rps = |xs: &[Measured]| median(xs.iter().map(|m| m.rps).collect());
+        let cpu = |xs: &[Measured]| median(xs.iter().map(|m| m.cpu_us).collect());
+        rows.push(Row {
+            concurrency,
+            requests,
+            rounds,
+            raw_rps: rps(&raw),
+            raw_timeout_rps: rps(&raw_t),
+            nango_rps: rps(&nango),
+            middleware_rps: rps(&mw),
+            raw_timeout_ratio: ratio(&raw_t),
+            nango_ratio: ratio(&nango),
+            middleware_ratio: ratio(&mw),
+            raw_cpu_us: cpu(&raw),
+            raw_timeout_cpu_us: cpu(&raw_t),
+            nango_cpu_us: cpu(&nango),
+            middleware_cpu_us: cpu(&mw),
+        });
+    }
     Ok(rows)
 }
 
-/// Best-of-rounds throughput of `requests` calls of `call`, `concurrency` at a time.
-async fn rps<F, Fut>(concurrency: usize, requests: usize, call: F) -> Result<f64>
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    match xs.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => xs[n / 2],
+        n => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
+    }
+}
+
+/// Throughput of `requests` calls of `call`, `concurrency` at a time.
+/// What one round of one client measured.
+#[derive(Debug, Clone, Copy)]
+struct Measured {
+    /// Requests per second.
+    rps: f64,
+    /// CPU time of the client thread per request, in microseconds: the work the client layers
+    /// do, hardly touched by other processes competing for the machine.
+    cpu_us: f64,
+}
+
+/// Throughput and client CPU of `requests` calls of `call`, `concurrency` at a time, on the
+/// current (current-thread runtime) thread.
+async fn rps<F, Fut>(concurrency: usize, requests: usize, call: F) -> Result<Measured>
 where
     F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<()>>,
+    Fut: Future<Output = Result<()>>,
 {
+    let cpu_before = thread_cpu_ns()?;
     #[allow(clippy::disallowed_methods)] // a benchmark measures real time
     let start = Instant::now();
     let results: Vec<Result<()>> =
         stream::iter(0..requests).map(|_| call()).buffer_unordered(concurrency).collect().await;
     let elapsed = start.elapsed().max(Duration::from_micros(1));
+    let cpu = thread_cpu_ns()?.saturating_sub(cpu_before);
     if let Some(err) = results.into_iter().find_map(Result::err) {
         return Err(err);
     }
-    Ok(requests as f64 / elapsed.as_secs_f64())
+    Ok(Measured {
+        rps: requests as f64 / elapsed.as_secs_f64(),
+        cpu_us: cpu as f64 / 1_000.0 / requests as f64,
+    })
+}
+
+/// Nanoseconds this thread has run on a CPU, from /proc/thread-self/schedstat.
+fn thread_cpu_ns() -> Result<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat")
+        .context("reading /proc/thread-self/schedstat")?;
+    Ok(stat.split_whitespace().next().context("empty schedstat")?.parse()?)
 }

@@ -6,14 +6,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use futures::stream::{self, StreamExt};
-use nango_http::{HttpClient, Quota, RequestContext};
+use nango_http::{Clock, HttpClient, Quota, RequestContext, SystemClock};
 use serde::Serialize;
-use zoom_sandbox::{ClientApp, Sandbox, SandboxConfig};
+use zoom_sandbox::{ClientApp, Plan, Sandbox, SandboxConfig};
 
 /// One client's run.
 #[derive(Debug, Serialize)]
 pub(crate) struct Row {
     pub(crate) client: &'static str,
+    pub(crate) plan: &'static str,
     pub(crate) requests: usize,
     pub(crate) quota: u32,
     pub(crate) floor_seconds: f64,
@@ -21,22 +22,55 @@ pub(crate) struct Row {
     pub(crate) rate_limited: u64,
 }
 
-/// The Pro plan's Light quota, which the sandbox enforces (FACTS: 30 requests a second).
-const QUOTA: u32 = 30;
+/// The Light quotas the sandbox enforces per plan (FACTS: Pro 30/s; Free 4/s and 6,000 a day).
+const PRO_LIGHT: u32 = 30;
+const FREE_LIGHT: u32 = 4;
+const FREE_LIGHT_DAILY: u32 = 6_000;
 const CONCURRENCY: usize = 16;
 
 pub(crate) async fn run(quick: bool) -> Result<Vec<Row>> {
-    let requests = if quick { 91 } else { 301 };
-    let sandbox = Sandbox::start(SandboxConfig { seed_users: 0, ..SandboxConfig::default() }).await?;
+    let pro = Quota::per_second(PRO_LIGHT);
+    let mut rows = job(Plan::Pro, "Pro", pro, if quick { 91 } else { 301 }, true).await?;
+    let free = Quota::per_second(FREE_LIGHT).and_per_day(FREE_LIGHT_DAILY);
+    rows.extend(job(Plan::Free, "Free", free, if quick { 13 } else { 41 }, false).await?);
+    Ok(rows)
+}
+
+/// `requests` calls at `quota` against a sandbox on `plan`: nango-http, then (when `reactive`)
+/// the client that only reacts to 429s.
+async fn job(
+    plan: Plan,
+    plan_name: &'static str,
+    quota: Quota,
+    requests: usize,
+    reactive: bool,
+) -> Result<Vec<Row>> {
+    let per_second = quota.per_second.context("a per-second quota")?;
+    let config = SandboxConfig { seed_users: 0, plan, ..SandboxConfig::default() };
+    let sandbox = Sandbox::start(config).await?;
     let control = sandbox.control();
     let token = token(&sandbox.base_url()).await?;
     let url = url::Url::parse(&format!("{}/v2/users/me", sandbox.base_url()))?;
-    let floor = (requests - 1) as f64 / f64::from(QUOTA);
+    let floor = (requests - 1) as f64 / f64::from(per_second);
+    let row = |client, seconds, rate_limited| Row {
+        client,
+        plan: plan_name,
+        requests,
+        quota: per_second,
+        floor_seconds: floor,
+        seconds,
+        rate_limited,
+    };
 
-    let nango = HttpClient::builder().quota("Light", Quota::per_second(QUOTA)).build()?;
+    let nango = HttpClient::builder().quota("Light", quota).build()?;
     let ctx = Arc::new(
-        RequestContext::new().with_throttle_key("bench-account").with_category("Light").with_api_path("/users/me"),
+        RequestContext::new()
+            .with_throttle_key("bench-account")
+            .with_category("Light")
+            .with_api_path("/users/me"),
     );
+    // Both clients start on a full sandbox bucket, after the same pause.
+    SystemClock.sleep(Duration::from_secs(2)).await;
     let before = control.stats().rate_limited;
     let seconds = timed(requests, || {
         let (c, u, ctx, token) = (nango.clone(), url.clone(), ctx.clone(), token.clone());
@@ -48,16 +82,14 @@ pub(crate) async fn run(quick: bool) -> Result<Vec<Row>> {
         }
     })
     .await?;
-    let nango_row = Row {
-        client: "nango-http (proactive)",
-        requests,
-        quota: QUOTA,
-        floor_seconds: floor,
-        seconds,
-        rate_limited: control.stats().rate_limited - before,
-    };
+    let mut rows =
+        vec![row("nango-http (proactive)", seconds, control.stats().rate_limited - before)];
+    if !reactive {
+        sandbox.shutdown().await;
+        return Ok(rows);
+    }
 
-    tokio::time::sleep(Duration::from_secs(2)).await; // let the sandbox's bucket refill
+    SystemClock.sleep(Duration::from_secs(2)).await; // let the sandbox's bucket refill
     let raw = reqwest::Client::new();
     let before = control.stats().rate_limited;
     let seconds = timed(requests, || {
@@ -70,21 +102,14 @@ pub(crate) async fn run(quick: bool) -> Result<Vec<Row>> {
                     return Ok(());
                 }
                 let jitter = Duration::from_millis(rand_millis(250));
-                tokio::time::sleep(Duration::from_secs(1) + jitter).await;
+                SystemClock.sleep(Duration::from_secs(1) + jitter).await;
             }
         }
     })
     .await?;
-    let reactive_row = Row {
-        client: "reqwest, reacting to 429 only",
-        requests,
-        quota: QUOTA,
-        floor_seconds: floor,
-        seconds,
-        rate_limited: control.stats().rate_limited - before,
-    };
+    rows.push(row("reqwest, reacting to 429 only", seconds, control.stats().rate_limited - before));
     sandbox.shutdown().await;
-    Ok(vec![nango_row, reactive_row])
+    Ok(rows)
 }
 
 /// A Server-to-Server token from the sandbox's default app.

@@ -20,12 +20,13 @@ pub(super) enum Wire {
 
 /// Sends `request` and buffers the body. The request's own timeout bounds the whole attempt.
 pub(super) async fn execute(client: &reqwest::Client, request: reqwest::Request) -> Wire {
-    let response = match client.execute(request).await {
+    let mut response = match client.execute(request).await {
         Ok(response) => response,
         Err(error) => return from_error(&error),
     };
     let status = response.status();
-    let headers = response.headers().clone();
+    // Taken, not copied: reading the body does not need them.
+    let headers = std::mem::take(response.headers_mut());
     match response.bytes().await {
         Ok(body) => Wire::Response { status, headers, body },
         Err(error) => match from_error(&error) {

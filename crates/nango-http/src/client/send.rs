@@ -1,5 +1,6 @@
 //! The send loop: throttle, attempt, classify, decide, wait, repeat inside the deadline.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use http::Method;
@@ -19,7 +20,9 @@ struct Plan<'a> {
     method: Method,
     /// The path for errors: the template, or the URL path with secret query values redacted.
     shown_path: String,
-    category: String,
+    category: Cow<'a, str>,
+    /// When `send` was called.
+    started: Instant,
     deadline: Instant,
     replayable: bool,
     max_attempts: u32,
@@ -32,18 +35,20 @@ pub(super) async fn send(
     ctx: &RequestContext,
 ) -> Result<Response, HttpError> {
     let method = request.method().clone();
-    let url_path = request.url().path().to_owned();
-    let (log_path, shown_path) = match &ctx.api_path {
-        Some(path) => (redact::redact_path_str(path), redact::redact_path_str(path)),
-        None => {
-            (redact::redacted_path(request.url()), redact::redacted_path_and_query(request.url()))
-        }
+    // Logs name the request by its template, else by the URL's path; errors add the query
+    // (redacted) when there is no template.
+    let shown_path = match &ctx.api_path {
+        Some(path) => redact::redact_path_str(path),
+        None => redact::redacted_path_and_query(request.url()),
     };
-    let category = ctx
-        .category
-        .clone()
-        .or_else(|| client.policy.category(&method, ctx.api_path.as_deref().unwrap_or(&url_path)))
-        .unwrap_or_else(|| String::from("default"));
+    let log_path = if ctx.api_path.is_some() { shown_path.as_str() } else { request.url().path() };
+    let category = match &ctx.category {
+        Some(category) => Cow::Borrowed(category.as_str()),
+        None => client
+            .policy
+            .category(&method, ctx.api_path.as_deref().unwrap_or(request.url().path()))
+            .map_or(Cow::Borrowed("default"), Cow::Owned),
+    };
     let span = info_span!(
         "http.request",
         method = %method,
@@ -54,16 +59,20 @@ pub(super) async fn send(
 
     // A streamed body cannot be replayed (reqwest buffers the others as bytes).
     let streamed = request.body().is_some_and(|body| body.as_bytes().is_none());
+    let started = client.clock.now();
     let plan = Plan {
         ctx,
         replayable: ctx.idempotency.allows_replay(&method),
         method,
         shown_path,
         category,
-        deadline: client.clock.now() + ctx.deadline.unwrap_or(client.retry.deadline),
+        started,
+        deadline: started + ctx.deadline.unwrap_or(client.retry.deadline),
         max_attempts: if streamed { 1 } else { client.retry.max_attempts.max(1) },
     };
-    let result = run(client, request, &plan).instrument(span.clone()).await;
+    // Boxed: the retry loop's state is kilobytes, and moving it through the span wrapper and
+    // the caller's futures costs more than one allocation.
+    let result = Box::pin(run(client, request, &plan)).instrument(span.clone()).await;
     let attempts = match &result {
         Ok(response) => response.attempts,
         Err(error) => error.attempts(),
@@ -79,9 +88,13 @@ async fn run(
 ) -> Result<Response, HttpError> {
     let mut original = Some(request);
     let mut attempt = 0;
+    // The clock is read only when time may have passed: a throttle wait, a retry's sleep, an
+    // attempt. Reads are not free (a system call on some virtual machines).
+    let mut now = Some(plan.started);
     loop {
         attempt += 1;
         if let Some(key) = &plan.ctx.throttle_key {
+            now = None;
             let acquired = client.throttle.acquire(key, &plan.category, Some(plan.deadline)).await;
             if let Err(Blocked { until, scope }) = acquired {
                 debug!(attempt, ?scope, "not sent: the throttle blocks the key");
@@ -91,7 +104,8 @@ async fn run(
             }
         }
 
-        let remaining = plan.deadline.saturating_duration_since(client.clock.now());
+        let at = now.take().unwrap_or_else(|| client.clock.now());
+        let remaining = plan.deadline.saturating_duration_since(at);
         if remaining.is_zero() {
             return Err(error(plan, HttpErrorKind::DeadlineExceeded, attempt - 1));
         }
@@ -107,7 +121,7 @@ async fn run(
         };
         *request.timeout_mut() = Some(client.request_timeout.min(remaining));
 
-        let seen = one_attempt(client, plan, request, attempt).await;
+        let seen = one_attempt(client, plan, request, attempt, at).await;
         let (seen, evidence) = match seen {
             Ok(response) => {
                 client.budget.deposit_success();
@@ -206,6 +220,7 @@ async fn one_attempt(
     plan: &Plan<'_>,
     request: reqwest::Request,
     attempt: u32,
+    started: Instant,
 ) -> Result<Response, Failure> {
     let span = debug_span!(
         "http.attempt",
@@ -214,9 +229,13 @@ async fn one_attempt(
         elapsed_ms = field::Empty,
         request_id = field::Empty,
     );
-    let started = client.clock.now();
     let wire = attempt::execute(&client.inner, request).instrument(span.clone()).await;
-    let elapsed = client.clock.now().saturating_duration_since(started);
+    // The elapsed time only feeds logs: not measured when nothing listens.
+    let elapsed = if span.is_disabled() && !tracing::enabled!(tracing::Level::DEBUG) {
+        Duration::ZERO
+    } else {
+        client.clock.now().saturating_duration_since(started)
+    };
     span.record("elapsed_ms", millis(elapsed));
 
     let _entered = span.enter();

@@ -1,8 +1,9 @@
-//! Proactive throttling per (key, rate-limit category) with governor.
+//! Proactive throttling per (key, rate-limit category).
 //!
-//! Each category has GCRA limiters (per second, per minute) from governor, keyed by the throttle
-//! key, and a daily counter per UTC day. Governor reads the injected [`Clock`] and the throttle
-//! waits with [`Clock::sleep`], so tests of spacing run in virtual time. After a rate-limit
+//! Each category has GCRA windows (per second, per minute) keyed by the throttle key, and a
+//! daily counter per UTC day. An acquisition reserves the key's next slot in every window at
+//! once and sleeps until it with [`Clock::sleep`], so tests of spacing run in virtual time, and
+//! a late wake-up never shifts the slots after it (see `gcra`). After a rate-limit
 //! response the client blocks the key with [`Throttle::block_until`]: callers of a daily block
 //! fail at once, callers of a shorter block wait for its end together. Categories without a
 //! quota learn a pace from the server's signals (429s, remaining-count headers).
@@ -13,8 +14,8 @@
 mod adaptive;
 mod blocks;
 mod category;
-mod clock;
 mod daily;
+mod gcra;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -79,6 +80,8 @@ pub struct Blocked {
 /// [`Throttle::evict_idle`]) keys whose state is indistinguishable from a fresh one are dropped.
 pub struct Throttle {
     clock: Arc<dyn Clock>,
+    /// Where the windows count time from.
+    epoch: Instant,
     categories: RwLock<HashMap<String, Arc<CategoryLimiters>>>,
     default_quota: RwLock<Option<(Quota, NonZeroU32)>>,
     blocks: Blocks,
@@ -95,6 +98,7 @@ impl Throttle {
     /// A throttle with no quotas (everything passes) reading time from `clock`.
     pub fn new(clock: Arc<dyn Clock>) -> Self {
         Self {
+            epoch: clock.now(),
             clock,
             categories: RwLock::new(HashMap::new()),
             default_quota: RwLock::new(None),
@@ -115,7 +119,7 @@ impl Throttle {
     /// capped at each window's count, and steady spacing is slowed so that no sliding window
     /// ever holds more than the quota.
     pub fn set_quota_with_burst(&self, category: &str, quota: Quota, burst: NonZeroU32) {
-        let limiters = CategoryLimiters::new(quota, burst, false, &self.clock);
+        let limiters = CategoryLimiters::new(quota, burst, false, self.epoch);
         self.write_categories().insert(category.to_owned(), Arc::new(limiters));
     }
 
@@ -173,18 +177,18 @@ impl Throttle {
             daily.check(key, self.clock.now_utc()).map_err(daily_blocked)?;
         }
 
-        // Limitation: a cell taken from a longer window is not given back when a shorter window
-        // then refuses past the deadline; that request's slot in the longer window is lost.
-        let owned_key = key.to_owned();
-        for window in &limiters.windows {
-            while let Err(not_until) = window.limiter.check_key(&owned_key) {
-                let wait = not_until.wait_time_from(governor::clock::Clock::now(&window.clock));
-                if !self.fits(wait, deadline) {
-                    let until = self.clock.now_utc() + wait;
-                    return Err(Blocked { until, scope: RateLimitScope::PerSecond });
-                }
+        // The slot is reserved in every window at once, or in none when it passes the deadline.
+        let now = self.clock.now();
+        let max_wait = deadline.map(|d| d.saturating_duration_since(now));
+        match limiters.windows.reserve(key, now, max_wait) {
+            Ok(wait) if wait.is_zero() => {}
+            Ok(wait) => {
                 debug!(key, category, wait_ms = wait.as_millis() as u64, "throttle: spacing");
                 self.clock.sleep(wait).await;
+            }
+            Err(wait) => {
+                let until = self.clock.now_utc() + wait;
+                return Err(Blocked { until, scope: RateLimitScope::PerSecond });
             }
         }
 
@@ -242,10 +246,10 @@ impl Throttle {
     /// counts of past days, and blocks that have ended. Runs by itself every few thousand
     /// acquisitions.
     pub fn evict_idle(&self) {
-        let now_utc = self.clock.now_utc();
+        let (now, now_utc) = (self.clock.now(), self.clock.now_utc());
         let categories: Vec<_> = self.read_categories().values().cloned().collect();
         for limiters in categories {
-            limiters.evict_idle(now_utc);
+            limiters.evict_idle(now, now_utc);
         }
         self.blocks.evict_idle(now_utc);
         self.adaptive.evict_idle(self.clock.now());
@@ -311,7 +315,7 @@ impl Throttle {
         let mut categories = self.write_categories();
         let limiters = categories
             .entry(category.to_owned())
-            .or_insert_with(|| Arc::new(CategoryLimiters::new(quota, burst, true, &self.clock)));
+            .or_insert_with(|| Arc::new(CategoryLimiters::new(quota, burst, true, self.epoch)));
         Some(limiters.clone())
     }
 

@@ -36,8 +36,10 @@ fn n_acquisitions_at_quota_q_take_n_minus_1_over_q() {
     for _ in 0..31 {
         block_on(throttle.acquire("acct", "Light", None)).unwrap();
     }
-    assert_eq!(clock.elapsed(), Duration::from_secs(3));
-    assert!(clock.sleeps().iter().all(|s| *s == Duration::from_millis(100)));
+    // 1/Q apart, over the window plus the wake-up slack: 100.2 ms.
+    let interval = Duration::from_nanos(100_200_000);
+    assert_eq!(clock.elapsed(), 30 * interval);
+    assert!(clock.sleeps().iter().all(|s| *s == interval), "{:?}", clock.sleeps());
 }
 
 #[test]
@@ -74,7 +76,8 @@ fn per_minute_and_per_second_both_hold() {
     for _ in 0..31 {
         block_on(throttle.acquire("k", "c", None)).unwrap();
     }
-    assert_eq!(clock.elapsed(), Duration::from_secs(60), "30 per minute, 2 s apart");
+    let interval = Duration::from_nanos(60_002_000_000_u64.div_ceil(30));
+    assert_eq!(clock.elapsed(), 30 * interval, "30 per minute, 2 s apart");
 }
 
 #[test]
@@ -85,7 +88,7 @@ fn a_wait_past_the_deadline_fails_at_once() {
     let deadline = clock.now() + Duration::from_millis(500);
     let blocked = block_on(throttle.acquire("k", "c", Some(deadline))).unwrap_err();
     assert_eq!(blocked.scope, RateLimitScope::PerSecond);
-    assert_eq!(blocked.until, clock.now_utc() + Duration::from_secs(1));
+    assert_eq!(blocked.until, clock.now_utc() + Duration::from_millis(1_002));
     assert!(clock.sleeps().is_empty());
 }
 
@@ -142,7 +145,7 @@ fn the_default_quota_applies_to_categories_without_their_own() {
     for _ in 0..3 {
         block_on(throttle.acquire("k", "anything", None)).unwrap();
     }
-    assert_eq!(clock.elapsed(), Duration::from_secs(1));
+    assert_eq!(clock.elapsed(), Duration::from_millis(1_002));
     throttle.set_default_quota(None);
     assert_eq!(throttle.quota("anything"), None);
     assert_eq!(throttle.quota("fast"), Some(Quota::per_second(100)));

@@ -13,6 +13,10 @@ pub enum RateLimitScope {
     PerSecond,
     /// A daily quota: never retried; later calls fail locally until the reset time.
     Daily,
+    /// A daily cap of one resource (Zoom: 100 meeting creates and updates per host user a
+    /// day): never retried before the reset, but not blocked locally, because requests on other
+    /// resources of the same category are unaffected.
+    DailyPerResource,
     /// The provider did not say which.
     Unknown,
 }
@@ -106,6 +110,22 @@ pub trait ProviderPolicy: Send + Sync + fmt::Debug {
         now_utc: SystemTime,
     ) -> Classification {
         GenericPolicy.classify(status, headers, body, now_utc)
+    }
+
+    /// What a response to `method api_path` means. Policies whose reading depends on the
+    /// request (Zoom's unlabelled 429 on a meeting create) override this; the default is
+    /// [`ProviderPolicy::classify`].
+    fn classify_request(
+        &self,
+        method: &Method,
+        api_path: &str,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+        now_utc: SystemTime,
+    ) -> Classification {
+        let _ = (method, api_path);
+        self.classify(status, headers, body, now_utc)
     }
 
     /// The provider's error, for a non-success response.

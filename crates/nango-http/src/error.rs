@@ -198,6 +198,7 @@ impl fmt::Display for HttpError {
             HttpErrorKind::RateLimited { scope } => {
                 let which = match scope {
                     RateLimitScope::Daily => "daily ",
+                    RateLimitScope::DailyPerResource => "daily per-resource ",
                     RateLimitScope::PerSecond => "per-second ",
                     RateLimitScope::Unknown => "",
                 };

@@ -50,6 +50,26 @@ impl ProviderPolicy for ZoomPolicy {
         }
     }
 
+    fn classify_request(
+        &self,
+        method: &Method,
+        api_path: &str,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+        now_utc: SystemTime,
+    ) -> Classification {
+        let unlabelled = !headers.contains_key("x-ratelimit-type");
+        if status == StatusCode::TOO_MANY_REQUESTS && unlabelled && is_host_capped(method, api_path)
+        {
+            return Classification::RateLimited {
+                scope: RateLimitScope::DailyPerResource,
+                retry_at: Some(next_utc_midnight(now_utc)),
+            };
+        }
+        self.classify(status, headers, body, now_utc)
+    }
+
     fn provider_error(
         &self,
         status: StatusCode,
@@ -74,6 +94,21 @@ impl ProviderPolicy for ZoomPolicy {
     fn request_id(&self, headers: &HeaderMap) -> Option<String> {
         headers.get(TRACKING_ID_HEADER)?.to_str().ok().map(str::to_owned)
     }
+}
+
+/// Operations under Zoom's per-host cap of 100 meeting (and webinar) creates and updates a
+/// day. Zoom answers that cap with a 429 that carries no `X-RateLimit-Type`.
+const HOST_CAPPED: &[(&str, &str)] = &[
+    ("POST", "/users/{userId}/meetings"),
+    ("PATCH", "/meetings/{meetingId}"),
+    ("POST", "/users/{userId}/webinars"),
+    ("PATCH", "/webinars/{webinarId}"),
+];
+
+fn is_host_capped(method: &Method, api_path: &str) -> bool {
+    Catalog::embedded()
+        .lookup(method.as_str(), api_path)
+        .is_some_and(|op| HOST_CAPPED.iter().any(|(m, p)| op.method == *m && op.path == *p))
 }
 
 /// Zoom's numeric error `code` from an error body.
@@ -183,6 +218,52 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "Validation Failed. (code 300); user_info.email: Invalid field."
+        );
+    }
+
+    #[test]
+    fn an_unlabelled_429_on_a_meeting_create_is_the_per_host_daily_cap() {
+        let now = at("2026-12-03T10:00:00Z");
+        let body = br#"{"code":429,"message":"You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted for this particular user. You may resume these requests at GMT 00:00:00."}"#;
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        let none = HeaderMap::new();
+        let capped = ZoomPolicy.classify_request(
+            &Method::POST,
+            "/users/me/meetings",
+            status,
+            &none,
+            body,
+            now,
+        );
+        let expected = Classification::RateLimited {
+            scope: RateLimitScope::DailyPerResource,
+            retry_at: Some(at("2026-12-04T00:00:00Z")),
+        };
+        assert_eq!(capped, expected);
+        let patch =
+            ZoomPolicy.classify_request(&Method::PATCH, "/meetings/123", status, &none, body, now);
+        assert_eq!(patch, expected);
+        let read = ZoomPolicy.classify_request(
+            &Method::GET,
+            "/users/me/meetings",
+            status,
+            &none,
+            body,
+            now,
+        );
+        assert_ne!(read, expected, "reads are not under the per-host cap");
+        let qps = headers(&[("x-ratelimit-type", "QPS")]);
+        let labelled = ZoomPolicy.classify_request(
+            &Method::POST,
+            "/users/me/meetings",
+            status,
+            &qps,
+            body,
+            now,
+        );
+        assert_eq!(
+            labelled,
+            Classification::RateLimited { scope: RateLimitScope::PerSecond, retry_at: None }
         );
     }
 

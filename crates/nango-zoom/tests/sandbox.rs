@@ -176,3 +176,32 @@ async fn meetings_crud_through_typed_helpers() {
     let sent = s.sandbox.control().stats().meetings_created;
     assert_eq!(sent, 1, "no retried POST created a second meeting");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_per_host_meeting_cap_is_final_and_leaves_reads_alone() {
+    let config = SandboxConfig { per_second_multiplier: 100, ..SandboxConfig::default() };
+    let s = setup(config, "business", false, None).await;
+    let request = nango_zoom::models::MeetingRequest {
+        topic: Some("cap".into()),
+        meeting_type: Some(2),
+        ..Default::default()
+    };
+    for n in 0..100 {
+        s.zoom.create_meeting("me", &request).await.unwrap_or_else(|e| panic!("create {n}: {e}"));
+    }
+    let control = s.sandbox.control();
+    let sent = control.stats().requests;
+    let err = s.zoom.create_meeting("me", &request).await.expect_err("the 101st create");
+    let http = err.http().expect("an HTTP error");
+    assert_eq!(
+        http.kind(),
+        &nango_http::HttpErrorKind::RateLimited { scope: RateLimitScope::DailyPerResource }
+    );
+    assert_eq!(http.attempts(), 1, "never retried before the reset");
+    let reset = http.retry_after().expect("reset time");
+    assert_eq!(reset.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() % 86_400, 0);
+    assert_eq!(control.stats().requests, sent + 1);
+    s.zoom.me().await.expect("reads are unaffected");
+    let listed: Vec<_> = s.zoom.meetings("me").try_collect().await.expect("listing still works");
+    assert_eq!(listed.len(), 100);
+}

@@ -102,6 +102,15 @@ fn from_response(
                 Err(Some("not retried before the reset")),
             )
         },
+        Classification::RateLimited { scope: RateLimitScope::DailyPerResource, retry_at } => {
+            Decision {
+                server_at: *retry_at,
+                ..Decision::new(
+                    HttpErrorKind::RateLimited { scope: RateLimitScope::DailyPerResource },
+                    Err(Some("not retried before the reset; other resources are unaffected")),
+                )
+            }
+        }
         Classification::RateLimited { scope, retry_at } => Decision {
             server_at: *retry_at,
             floor: RATE_LIMIT_FLOOR,
@@ -148,6 +157,7 @@ mod tests {
             (response(504, transient(None)), true, false),
             (response(429, transient(None)), true, true),
             (response(429, limited(RateLimitScope::PerSecond)), true, true),
+            (response(429, limited(RateLimitScope::DailyPerResource)), false, false),
             (response(429, limited(RateLimitScope::Unknown)), true, true),
             (response(429, limited(RateLimitScope::Daily)), false, false),
             (response(401, Classification::AuthRejected), false, false),

@@ -163,7 +163,7 @@ fn retry_wait(
         Ok(reason) => reason,
         Err(detail) => {
             let at = match decision.block {
-                Some(RateLimitScope::Daily) => {
+                Some(RateLimitScope::Daily | RateLimitScope::DailyPerResource) => {
                     decision.server_at.or(Some(crate::throttle::next_utc_midnight(now_utc)))
                 }
                 _ => decision.server_at,
@@ -246,7 +246,16 @@ async fn one_attempt(
             if let Some(id) = &request_id {
                 span.record("request_id", id.as_str());
             }
-            let class = client.policy.classify(status, &headers, &body, client.clock.now_utc());
+            let api_path = plan.ctx.api_path.as_deref().unwrap_or(&plan.shown_path);
+            let now_utc = client.clock.now_utc();
+            let class = client.policy.classify_request(
+                &plan.method,
+                api_path,
+                status,
+                &headers,
+                &body,
+                now_utc,
+            );
             feed_back(client, plan, &headers, &class);
             let id = request_id.as_deref().unwrap_or("-");
             debug!(
@@ -291,7 +300,9 @@ fn feed_back(
     }
     match class {
         Classification::Success => client.throttle.observe_outcome(key, &plan.category, false),
-        Classification::RateLimited { scope, .. } if *scope != RateLimitScope::Daily => {
+        Classification::RateLimited { scope, .. }
+            if !matches!(scope, RateLimitScope::Daily | RateLimitScope::DailyPerResource) =>
+        {
             client.throttle.observe_outcome(key, &plan.category, true);
         }
         _ => {}

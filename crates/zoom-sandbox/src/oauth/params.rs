@@ -54,6 +54,18 @@ pub(super) fn read(
     Ok(params)
 }
 
+/// The parameters of a token or revoke request and the app that authenticated it.
+pub(super) fn authenticated(
+    shared: &Shared,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<(HashMap<String, String>, ClientApp), Response> {
+    let params = read(headers, query, body)?;
+    let app = client(shared, headers, &params)?;
+    Ok((params, app))
+}
+
 /// The app authenticated by HTTP Basic, or by `client_id` + `client_secret` parameters.
 pub(super) fn client(
     shared: &Shared,

@@ -25,12 +25,8 @@ pub(super) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = match params::read(&headers, query.as_deref(), &body) {
-        Ok(params) => params,
-        Err(refused) => return refused,
-    };
-    let app = match params::client(&shared, &headers, &params) {
-        Ok(app) => app,
+    let (params, app) = match params::authenticated(&shared, &headers, query.as_deref(), &body) {
+        Ok(found) => found,
         Err(refused) => return refused,
     };
 

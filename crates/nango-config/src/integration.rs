@@ -4,6 +4,10 @@ use secrecy::SecretString;
 
 use crate::blueprint::{Blueprint, QuotaSpec, SharedDailyQuota};
 
+/// The redirect URI of an authorization-code integration that names none: a loopback address
+/// that `nango connect` listens on. Register it on the provider's app.
+pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:53682/callback";
+
 /// One integration, ready for use: blueprint resolved, overrides merged, variables interpolated,
 /// validated.
 #[derive(Debug, Clone)]
@@ -20,7 +24,8 @@ pub struct Integration {
     pub oauth_client_secret: Option<SecretString>,
     /// Scopes to request (sent on the authorize URL only when the blueprint says so).
     pub oauth_scopes: Vec<String>,
-    /// Redirect URI of the authorization-code flow, sent byte for byte as written.
+    /// Redirect URI of the authorization-code flow, sent byte for byte as written. An
+    /// authorization-code integration without one gets [`DEFAULT_REDIRECT_URI`].
     pub redirect_uri: Option<String>,
     /// Account id for client-credentials grants that need one (Zoom Server-to-Server).
     pub account_id: Option<String>,

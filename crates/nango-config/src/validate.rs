@@ -33,6 +33,9 @@ pub(crate) fn blueprint(bp: &Blueprint, node: &Node) -> Result<(), ConfigError> 
     positive(node, &["api", "timeouts", "connect"], bp.api.timeouts.connect)?;
     positive(node, &["api", "timeouts", "request"], bp.api.timeouts.request)?;
     positive(node, &["api", "retry", "deadline"], bp.api.retry.deadline)?;
+    at_most_a_day(node, &["api", "retry", "base_delay"], bp.api.retry.base_delay)?;
+    at_most_a_day(node, &["api", "retry", "max_delay"], bp.api.retry.max_delay)?;
+    at_most_a_day(node, &["auth", "refresh_margin"], bp.auth.refresh_margin)?;
     if bp.api.retry.max_attempts == 0 {
         return Err(fail(node, &["api", "retry", "max_attempts"], "must be at least 1")
             .with_help("1 means no retries"));
@@ -165,9 +168,20 @@ fn url(node: &Node, path: &[&str], value: Option<&str>) -> Result<(), ConfigErro
     }
 }
 
+/// The longest timeout, backoff or deadline accepted: a day. Longer values are mistakes (and
+/// would overflow clock arithmetic).
+const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
+
 fn positive(node: &Node, path: &[&str], value: Duration) -> Result<(), ConfigError> {
     if value.is_zero() {
         return Err(fail(node, path, "must be longer than 0").with_help("e.g. `30s`"));
+    }
+    at_most_a_day(node, path, value)
+}
+
+fn at_most_a_day(node: &Node, path: &[&str], value: Duration) -> Result<(), ConfigError> {
+    if value > MAX_DURATION {
+        return Err(fail(node, path, "must be at most 24h").with_help("e.g. `30s` or `5m`"));
     }
     Ok(())
 }

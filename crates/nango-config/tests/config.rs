@@ -313,6 +313,28 @@ fn lists_in_lists_and_nulls_are_read() {
             .expect("valid");
     let zoom = config.integration("zoom").expect("zoom");
     assert_eq!(zoom.account_id, None);
-    assert_eq!(zoom.redirect_uri, None);
+    assert_eq!(zoom.redirect_uri.as_deref(), Some(nango_config::integration::DEFAULT_REDIRECT_URI));
     assert!(zoom.oauth_scopes.is_empty());
+}
+
+#[test]
+fn an_authorization_code_integration_without_redirect_uri_gets_the_loopback_default() {
+    let config = parse(&zoom_with("")).expect("valid");
+    let zoom = config.integration("zoom").expect("zoom");
+    assert_eq!(zoom.redirect_uri.as_deref(), Some("http://127.0.0.1:53682/callback"));
+}
+
+#[test]
+fn durations_longer_than_a_day_are_refused_before_they_overflow_a_clock() {
+    for (key, value) in [("deadline", "10000000000000000000s"), ("max_delay", "25h")] {
+        let extra = format!("    overrides: {{ api: {{ retry: {{ {key}: {value} }} }} }}\n");
+        let error = parse(&zoom_with(&extra)).expect_err("refused");
+        assert!(error.to_string().contains("at most 24h"), "{key}: {error}");
+    }
+}
+
+#[test]
+fn a_device_or_pipe_as_the_config_is_refused_without_reading_it() {
+    let error = Config::load(std::path::Path::new("/dev/zero")).expect_err("not a file");
+    assert!(error.to_string().contains("not a regular file"), "{error}");
 }

@@ -379,3 +379,16 @@ async fn a_success_reports_the_provider_request_id() {
     assert_eq!(body["id"], "me");
     assert_eq!(client.retry_budget().available(), client.retry_budget().capacity());
 }
+
+#[tokio::test]
+async fn a_deadline_too_far_to_represent_does_not_overflow_the_clock() {
+    let server = MockServer::start().await;
+    mount(&server, "GET", 200, None).await;
+    let clock = clock();
+    let client = client(&clock);
+    let ctx = RequestContext::new().with_deadline(Duration::MAX);
+
+    let response = client.send(request(&client, Method::GET, url(&server, "/x")), &ctx).await;
+
+    assert_eq!(response.unwrap().attempts, 1);
+}

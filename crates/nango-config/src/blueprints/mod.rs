@@ -177,8 +177,21 @@ fn stem(file_name: &str) -> &str {
 
 /// Reads a UTF-8 text file, refusing one larger than the YAML limit.
 pub(crate) fn read_text(path: &Path) -> Result<String, ConfigError> {
+    use std::io::Read;
+
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| io_error(&shown, &e))?;
+    let metadata = std::fs::metadata(path).map_err(|e| io_error(&shown, &e))?;
+    if !metadata.is_file() {
+        return Err(ConfigError::new(ErrorKind::Io, "this is not a regular file")
+            .in_file(&shown)
+            .with_help("point at a YAML file (not a folder, device or pipe)"));
+    }
+    // Read at most one byte past the limit: a file that grows, or lies about its size, is
+    // never read whole.
+    let limit = crate::yaml::MAX_FILE_BYTES as u64 + 1;
+    let mut bytes = Vec::new();
+    let file = std::fs::File::open(path).map_err(|e| io_error(&shown, &e))?;
+    file.take(limit).read_to_end(&mut bytes).map_err(|e| io_error(&shown, &e))?;
     if bytes.len() > crate::yaml::MAX_FILE_BYTES {
         return Err(ConfigError::new(
             ErrorKind::Syntax,

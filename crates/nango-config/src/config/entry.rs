@@ -4,7 +4,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use crate::blueprint::Blueprint;
+use crate::blueprint::{AuthMode, Blueprint};
 use crate::blueprints::Blueprints;
 use crate::error::{ConfigError, ErrorKind};
 use crate::integration::Integration;
@@ -114,6 +114,10 @@ pub(crate) fn build(
         }
     }
     let blueprint: Blueprint = from_node(&node)?;
+    let redirect_uri = raw.redirect_uri.or_else(|| {
+        (blueprint.auth.mode == AuthMode::Oauth2AuthorizationCode)
+            .then(|| crate::integration::DEFAULT_REDIRECT_URI.to_owned())
+    });
 
     let integration = Integration {
         name: key.text.clone(),
@@ -122,7 +126,7 @@ pub(crate) fn build(
         oauth_client_id: raw.oauth_client_id,
         oauth_client_secret: raw.oauth_client_secret.map(SecretString::from),
         oauth_scopes: raw.oauth_scopes,
-        redirect_uri: raw.redirect_uri,
+        redirect_uri,
         account_id: raw.account_id,
         rate_limit_plan: raw.rate_limit_plan,
     };

@@ -14,6 +14,9 @@ use crate::error::{HttpError, HttpErrorKind};
 use crate::redact;
 use crate::throttle::Blocked;
 
+/// A deadline that is, in practice, never reached (a year).
+const FAR_FUTURE: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// What is fixed for the whole request.
 struct Plan<'a> {
     ctx: &'a RequestContext,
@@ -67,7 +70,10 @@ pub(super) async fn send(
         shown_path,
         category,
         started,
-        deadline: started + ctx.deadline.unwrap_or(client.retry.deadline),
+        // A deadline too far to represent is no deadline: never overflow the clock.
+        deadline: started
+            .checked_add(ctx.deadline.unwrap_or(client.retry.deadline))
+            .unwrap_or_else(|| started + FAR_FUTURE),
         max_attempts: if streamed { 1 } else { client.retry.max_attempts.max(1) },
     };
     // Boxed: the retry loop's state is kilobytes, and moving it through the span wrapper and

@@ -124,8 +124,25 @@ impl Session {
             base.as_str().trim_end_matches('/'),
             path_and_query.trim_start_matches('/')
         );
-        Url::parse(&joined)
-            .map_err(|_| config(format!("`{}` does not make a URL", path_only(path_and_query))))
+        let url = Url::parse(&joined)
+            .map_err(|_| config(format!("`{}` does not make a URL", path_only(path_and_query))))?;
+        // `..` (or `%2e%2e`) must not lead the token outside the API: the joined path must stay
+        // under the base URL's path.
+        let base_path = base.path().trim_end_matches('/');
+        let inside = url.path() == base_path || url.path().starts_with(&format!("{base_path}/"));
+        let dot_segment = |segment: &str| {
+            matches!(
+                segment.to_ascii_lowercase().as_str(),
+                "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e."
+            )
+        };
+        if !inside || path_only(path_and_query).split('/').any(dot_segment) {
+            return Err(config(format!(
+                "`{}` leaves the API base path `{base_path}`; write the path without `..`",
+                path_only(path_and_query)
+            )));
+        }
+        Ok(url)
     }
 
     async fn send_once(

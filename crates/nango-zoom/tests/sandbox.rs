@@ -205,3 +205,20 @@ async fn the_per_host_meeting_cap_is_final_and_leaves_reads_alone() {
     let listed: Vec<_> = s.zoom.meetings("me").try_collect().await.expect("listing still works");
     assert_eq!(listed.len(), 100);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn paths_that_leave_the_api_base_are_refused_before_sending() {
+    let s = setup(SandboxConfig::default(), "pro", true, None).await;
+    let sent = s.sandbox.control().stats().requests;
+    for path in ["/../oauth/token", "/users/%2e%2e/x", "/users/./me", "/users/%2E%2E/%2e%2e/oauth"]
+    {
+        let err = s
+            .zoom
+            .session()
+            .request(http::Method::GET, path, None, http::HeaderMap::new())
+            .await
+            .expect_err(path);
+        assert!(err.to_string().contains("leaves the API base path"), "{path}: {err}");
+    }
+    assert_eq!(s.sandbox.control().stats().requests, sent, "nothing was sent");
+}

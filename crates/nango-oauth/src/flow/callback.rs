@@ -160,8 +160,8 @@ fn read_callback(state: &FlowState, params: &HashMap<String, String>) -> Outcome
     }
     if let Some(error) = params.get("error") {
         return Err(Error::AuthorizationDenied {
-            error: error.clone(),
-            description: params.get("error_description").cloned(),
+            error: printable(error),
+            description: params.get("error_description").map(|d| printable(d)),
         });
     }
     match params.get("code").filter(|c| !c.is_empty()) {
@@ -173,8 +173,15 @@ fn read_callback(state: &FlowState, params: &HashMap<String, String>) -> Outcome
     }
 }
 
+/// Text from the callback as it may reach a terminal: no control characters (an escape
+/// sequence in `error=` must not repaint the user's screen), at most 200 characters.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(200).collect()
+}
+
 const DONE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>nango</title></head>\
-<body><h1>Connected</h1><p>You can close this window and return to the terminal.</p></body></html>";
+<body><h1>Authorisation received</h1><p>nango is finishing the connection; your terminal says \
+whether it succeeded. You can close this window.</p></body></html>";
 
 const FAILED: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>nango</title></head>\
 <body><h1>Not connected</h1><p>The authorisation did not complete. See the terminal for what \

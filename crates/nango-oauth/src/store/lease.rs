@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nango_http::Clock;
-use tracing::debug;
+use tracing::{debug, warn};
 
 use crate::error::{Error, Result};
 use crate::store::{ConnectionRef, TokenStore};
@@ -14,6 +14,9 @@ pub const LEASE_TTL: Duration = Duration::from_secs(60);
 
 /// How often a waiting process looks at the lease again.
 pub const LEASE_POLL: Duration = Duration::from_millis(100);
+
+/// After this many polls (2 s) a wait is worth telling the user about.
+const WARN_AFTER_POLLS: u32 = 20;
 
 /// Waits until `holder` holds the lease of `key`, or gives up after `wait`.
 ///
@@ -42,6 +45,14 @@ pub async fn acquire(
             )));
         }
         polls += 1;
+        if polls == WARN_AFTER_POLLS {
+            warn!(
+                connection = %key,
+                "another process is refreshing this connection; waiting up to {}s for it (a \
+                 lease left by a killed process expires by itself)",
+                LEASE_TTL.as_secs()
+            );
+        }
         clock.sleep(LEASE_POLL).await;
     }
 }

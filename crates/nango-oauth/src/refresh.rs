@@ -144,9 +144,18 @@ impl OAuthClient {
                     let wait = BASE_BACKOFF * 2u32.pow(attempt - 1);
                     debug!(connection = connection_id, attempt, error = %e, wait_ms = wait.as_millis() as u64, "token endpoint failed; retrying");
                     self.clock().sleep(wait).await;
-                    // The lost answer may have been saved elsewhere (e.g. after a lease expired).
+                    // A slow or lost answer may have outlived the lease: take it again (this
+                    // extends it while still ours, or waits for the process that took it over)
+                    // so that no other process refreshes while this one tries again.
+                    let key = self.key(connection_id);
+                    let holder = &self.inner.holder;
+                    lease::acquire(&self.inner.store, self.clock(), key, holder, LEASE_WAIT)
+                        .await?;
+                    // The lost answer may have been saved by that process: re-check the store
+                    // before sending the refresh token again.
                     connection = self.usable(connection_id).await?;
                     if !need.still_needed(self, &connection) {
+                        debug!(connection = connection_id, "the store already holds a renewal");
                         return Ok(AccessToken::from_tokens(&connection.tokens));
                     }
                     attempt += 1;

@@ -1,9 +1,11 @@
 //! `cargo xtask bench [--json] [--quick]`: speed and memory of nango-http, as ratios against
-//! baselines measured in the same run, written to `docs/benchmarks.md`.
+//! baselines measured in the same run, written to `docs/benchmarks.md`; and refresh under
+//! concurrency through nango-oauth.
 
 mod memory;
 mod overhead;
 mod ratelimit;
+mod refresh;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -17,6 +19,7 @@ pub(crate) struct Report {
     pub(crate) overhead: Vec<overhead::Row>,
     pub(crate) rate_limited_job: Vec<ratelimit::Row>,
     pub(crate) memory: memory::Row,
+    pub(crate) refresh: Vec<refresh::Row>,
 }
 
 pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
@@ -31,12 +34,15 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     let report = runtime.block_on(async {
         eprintln!("bench: a rate-limited job against the sandbox…");
         let rate_limited_job = ratelimit::run(quick).await?;
-        anyhow::Ok((overhead, rate_limited_job))
+        eprintln!("bench: refresh under concurrency against the sandbox…");
+        let refresh = refresh::run(quick).await?;
+        anyhow::Ok((overhead, rate_limited_job, refresh))
     })?;
     drop(runtime);
     eprintln!("bench: memory with many keys…");
     let memory = memory::run(quick)?;
-    let report = Report { overhead: report.0, rate_limited_job: report.1, memory };
+    let report =
+        Report { overhead: report.0, rate_limited_job: report.1, memory, refresh: report.2 };
     let markdown = markdown(&report, quick);
     std::fs::write(root.join("docs/benchmarks.md"), &markdown)?;
     if json {
@@ -47,15 +53,30 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `--only overhead|ratelimit|memory`: one section, printed as JSON, `docs/benchmarks.md` left
-/// as it is. For profiling and for quick comparisons while changing nango-http.
+/// The hidden `bench-refresh-child` task: one of the processes of the refresh bench.
+pub(crate) fn refresh_child(args: &[String]) -> Result<()> {
+    refresh::child(args)
+}
+
+/// `--only overhead|ratelimit|memory|refresh`: one section, printed as JSON (the refresh section
+/// also as its markdown, on stderr, to paste), `docs/benchmarks.md` left as it is.
+/// For profiling and for quick comparisons while changing nango-http.
 fn only(section: &str, quick: bool) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let value = match section {
         "overhead" => serde_json::to_value(overhead::run(quick)?)?,
         "ratelimit" => serde_json::to_value(runtime.block_on(ratelimit::run(quick))?)?,
         "memory" => serde_json::to_value(memory::run(quick)?)?,
-        other => anyhow::bail!("unknown section `{other}`: overhead, ratelimit or memory"),
+        "refresh" => {
+            let rows = runtime.block_on(refresh::run(quick))?;
+            let mut section = String::new();
+            refresh_markdown(&mut section, &rows);
+            eprint!("{section}");
+            serde_json::to_value(rows)?
+        }
+        other => {
+            anyhow::bail!("unknown section `{other}`: overhead, ratelimit, memory or refresh")
+        }
     };
     println!("{}", serde_json::to_string_pretty(&value)?);
     Ok(())
@@ -178,7 +199,44 @@ fn markdown(report: &Report, quick: bool) -> String {
     let _ = writeln!(out, "| keys tracked after eviction | {} |", m.tracked_after_eviction);
     let _ =
         writeln!(out, "| resident memory after eviction | {:.1} MiB |", mib(m.rss_after_eviction));
+    refresh_markdown(&mut out, &report.refresh);
     out
+}
+
+fn refresh_markdown(out: &mut String, rows: &[refresh::Row]) {
+    let _ = writeln!(out, "\n## Refresh under concurrency\n");
+    let _ = writeln!(
+        out,
+        "Concurrent `Session::request` calls of `GET /v2/users/me` on one connection whose access \
+         token has expired, against the sandbox, which rotates the refresh token on every \
+         refresh (the old one dies at once, as Zoom's does). The sandbox's clock is moved 2 h \
+         forward after connecting. Reactive: the client still believes the token valid, every \
+         first send gets a 401 (code 124), one refresh, then each call replays once. Proactive: \
+         the client's clock is moved forward too, so it refreshes before sending. Processes: \
+         four copies of the xtask binary sharing one SQLite store (WAL, the refresh lease), \
+         started, then calling together at an agreed moment, timed from it to the last answer \
+         of the last process (start-up not included). The sandbox's \
+         per-second quotas are multiplied by 1,000 and the API client has no quotas, so that \
+         only refresh is measured. \"401s\" counts the sends the sandbox refused; fewer than \
+         the calls means some calls read the renewed token from the store before sending. \
+         Goal: exactly one refresh and no failure in every row.\n"
+    );
+    let _ =
+        writeln!(out, "| scenario | processes | calls | refreshes | 401s | failures | time s |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {:.3} |",
+            row.scenario,
+            row.processes,
+            row.calls,
+            row.refreshes,
+            row.rejected,
+            row.failures,
+            row.seconds
+        );
+    }
 }
 
 /// The one-minute load average, from /proc/loadavg.

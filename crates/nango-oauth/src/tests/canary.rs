@@ -98,6 +98,8 @@ async fn the_canary_never_appears_in_debug_display_or_logs() {
     ));
 
     assert_clean(&shown);
+    let verifier = pending.secrets.verifier().expect("a PKCE verifier");
+    assert!(!shown.contains(verifier), "the PKCE verifier leaked in:\n{shown}");
     let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("needs re-authorisation"), "the run was logged:\n{logs}");
     assert_clean(&logs);

@@ -3,5 +3,6 @@
 mod canary;
 mod connect;
 mod lifecycle;
+mod lost_answer;
 mod session;
 mod store;

@@ -67,8 +67,11 @@ pub(crate) enum Command {
         after_help = "Examples:\n  nango connections list\n  nango connections show zoom --connection work\n  nango connections revoke zoom"
     )]
     Connections(ConnectionsCommand),
-    /// Run the local Zoom sandbox (OAuth and API v2 on one loopback port).
-    #[command(after_help = "Example:\n  nango sandbox --port 8090 --auto-approve")]
+    /// Run the local Zoom sandbox (OAuth and API v2 on one loopback port); print an
+    /// integrations.yaml for it on stdout.
+    #[command(
+        after_help = "Examples:\n  nango sandbox --port 8090 --auto-approve\n  nango sandbox --auto-approve > integrations.yaml"
+    )]
     Sandbox(SandboxArgs),
     /// Connect to a local Zoom and use it, end to end: the whole product in one minute.
     #[command(after_help = "Examples:\n  nango demo\n  nango demo --users 5000 --burst 60")]
@@ -100,8 +103,8 @@ pub(crate) enum Command {
 pub(crate) struct ConnectArgs {
     /// The integration's name in integrations.yaml.
     pub(crate) integration: String,
-    /// The connection id to store the account under.
-    #[arg(long, default_value = "default")]
+    /// The connection id to store the account under (1-128 of A-Z a-z 0-9 . _ -).
+    #[arg(long, default_value = "default", value_parser = connection_id)]
     pub(crate) connection: String,
     /// Print the authorisation URL instead of opening a browser.
     #[arg(long)]
@@ -139,14 +142,14 @@ pub(crate) struct CallArgs {
     /// Print the status line and response headers (secrets redacted) before the body.
     #[arg(short = 'i', long = "include")]
     pub(crate) include: bool,
-    /// Fetch every page and print all items as one JSON array.
+    /// Fetch every page of a GET list and print all items as one JSON array.
     #[arg(long)]
     pub(crate) paginate: bool,
     /// With --paginate: print one item a line as each page arrives, instead of an array.
     #[arg(long, requires = "paginate")]
     pub(crate) jsonl: bool,
-    /// The connection to use.
-    #[arg(long, default_value = "default")]
+    /// The connection to use (its id: 1-128 of A-Z a-z 0-9 . _ -).
+    #[arg(long, default_value = "default", value_parser = connection_id)]
     pub(crate) connection: String,
 }
 
@@ -182,8 +185,8 @@ pub(crate) enum ConnectionsCommand {
 pub(crate) struct ConnectionRef {
     /// The integration's name in integrations.yaml.
     pub(crate) integration: String,
-    /// The connection id.
-    #[arg(long, default_value = "default")]
+    /// The connection id (1-128 of A-Z a-z 0-9 . _ -).
+    #[arg(long, default_value = "default", value_parser = connection_id)]
     pub(crate) connection: String,
     /// Print JSON for scripts.
     #[arg(long)]
@@ -239,6 +242,32 @@ pub(crate) enum BlueprintsCommand {
     },
 }
 
+/// The longest connection id accepted.
+const MAX_CONNECTION_ID: usize = 128;
+
+/// Checks a connection id: 1 to 128 characters of `A-Z a-z 0-9 . _ -`, and not `.` or `..`, so
+/// that it is safe in a file name, a URL and a shell command.
+pub(crate) fn connection_id(text: &str) -> Result<String, String> {
+    const RULE: &str = "a connection id is 1 to 128 characters of A-Z, a-z, 0-9, `.`, `_` and `-`, \
+                        and not `.` or `..`";
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if text.is_empty() {
+        return Err(format!("the connection id is empty; {RULE}"));
+    }
+    if text.chars().count() > MAX_CONNECTION_ID {
+        return Err(format!(
+            "the connection id is longer than {MAX_CONNECTION_ID} characters; {RULE}"
+        ));
+    }
+    if let Some(c) = text.chars().find(|c| !allowed(*c)) {
+        return Err(format!("the connection id contains {c:?}; {RULE}"));
+    }
+    if text == "." || text == ".." {
+        return Err(format!("the connection id cannot be `{text}`; {RULE}"));
+    }
+    Ok(text.to_owned())
+}
+
 impl Command {
     /// The command's name as typed, e.g. `call` or `connections`.
     pub(crate) fn name(&self) -> &'static str {
@@ -251,6 +280,22 @@ impl Command {
             Command::Config(_) => "config",
             Command::Blueprints(_) => "blueprints",
             Command::Completions { .. } => "completions",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_ids_are_checked() {
+        for good in ["default", "work", "a.b_c-9", &"x".repeat(128)] {
+            assert_eq!(connection_id(good).as_deref(), Ok(good));
+        }
+        for bad in ["", "a\tb", "../x", "a/b", "a b", ".", "..", "é", &"x".repeat(129)] {
+            let error = connection_id(bad).unwrap_err();
+            assert!(error.contains("1 to 128 characters"), "{bad:?}: {error}");
         }
     }
 }

@@ -50,8 +50,10 @@ pub(crate) async fn open_store(home: &Path) -> CliResult<Arc<dyn TokenStore>> {
         )
         .with_hint("Set NANGO_HOME or --home to a writable folder.")
     })?;
+    let path = nango_oauth::home::store_file(home);
+    crate::error::set_store_path(&path);
     let keys = Keyring::from_env_or_file(&nango_oauth::home::key_file(home))?;
-    let store = SqliteStore::open(&nango_oauth::home::store_file(home), keys)?;
+    let store = SqliteStore::open(&path, keys)?;
     Ok(Arc::new(store))
 }
 

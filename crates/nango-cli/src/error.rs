@@ -20,6 +20,8 @@ pub(crate) enum ExitKind {
     RateLimited,
     /// 7: network failure: could not connect, or timed out.
     Network,
+    /// 130: interrupted by Ctrl-C (128 + SIGINT, as shells report it).
+    Interrupted,
 }
 
 impl ExitKind {
@@ -32,6 +34,7 @@ impl ExitKind {
             ExitKind::Reauth => 5,
             ExitKind::RateLimited => 6,
             ExitKind::Network => 7,
+            ExitKind::Interrupted => 130,
         }
     }
 }
@@ -43,11 +46,18 @@ pub(crate) struct CliError {
     message: String,
     hint: Option<String>,
     pipe_closed: bool,
+    bare: bool,
 }
 
 impl CliError {
     pub(crate) fn new(kind: ExitKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), hint: None, pipe_closed: false }
+        Self { kind, message: message.into(), hint: None, pipe_closed: false, bare: false }
+    }
+
+    /// Printed as is, without the `error: ` prefix (e.g. "Cancelled; nothing was stored.").
+    pub(crate) fn bare(mut self) -> Self {
+        self.bare = true;
+        self
     }
 
     /// The reader of stdout went away (`nango call ... | head`): stop quietly, like `cat`.
@@ -79,9 +89,10 @@ impl CliError {
 
     /// The text printed on stderr.
     pub(crate) fn render(&self) -> String {
+        let prefix = if self.bare { "" } else { "error: " };
         match &self.hint {
-            Some(hint) => format!("error: {}\n{}", self.message, hint),
-            None => format!("error: {}", self.message),
+            Some(hint) => format!("{prefix}{}\n{}", self.message, hint),
+            None => format!("{prefix}{}", self.message),
         }
     }
 
@@ -183,18 +194,113 @@ pub(crate) fn local_and_utc(at: SystemTime, local: &chrono::FixedOffset) -> Stri
 
 impl From<nango_oauth::Error> for CliError {
     fn from(e: nango_oauth::Error) -> Self {
-        if e.needs_reauth() || e.is_not_found() {
-            return CliError::new(ExitKind::Reauth, e.to_string());
+        use nango_oauth::Error;
+        match &e {
+            // Rebuilt here so that the suggested command quotes what the shell needs quoted.
+            Error::NotFound { integration, connection_id } => {
+                let command = connect_command(integration, connection_id);
+                return CliError::new(
+                    ExitKind::Reauth,
+                    format!(
+                        "no connection `{connection_id}` for integration `{integration}`; run \
+                         `{command}`"
+                    ),
+                );
+            }
+            Error::NeedsReauth { integration, connection_id, reason } => {
+                let command = connect_command(integration, connection_id);
+                return CliError::new(
+                    ExitKind::Reauth,
+                    format!(
+                        "connection `{connection_id}` of integration `{integration}` needs \
+                         re-authorisation ({reason}); run `{command}`"
+                    ),
+                );
+            }
+            Error::Config { .. } => {
+                return CliError::new(ExitKind::Config, e.to_string())
+                    .with_hint("Fix the integration in the integrations file, then try again.");
+            }
+            Error::Store { detail } => {
+                return CliError::new(
+                    ExitKind::Failure,
+                    format!("the token store {} cannot be used: {detail}", store_path()),
+                )
+                .with_hint(STORE_HINT);
+            }
+            Error::Crypto { .. } => {
+                return CliError::new(ExitKind::Failure, e.to_string()).with_hint(format!(
+                    "The tokens in {} were sealed with another key: restore the key file (or \
+                     NANGO_KEY) they were written with, or remove the database and run \
+                     `nango connect` again.",
+                    store_path()
+                ));
+            }
+            Error::Io { source, .. } if is_unwritable(source) => {
+                return CliError::new(ExitKind::Failure, e.to_string()).with_hint(format!(
+                    "Make NANGO_HOME (or --home DIR) writable: nango keeps its key and {} there.",
+                    store_path()
+                ));
+            }
+            _ => {}
         }
-        if let nango_oauth::Error::Config { .. } = e {
-            return CliError::new(ExitKind::Config, e.to_string())
-                .with_hint("Fix the integration in the integrations file, then try again.");
+        if e.needs_reauth() {
+            return CliError::new(ExitKind::Reauth, e.to_string());
         }
         match e.http() {
             Some(http) => CliError::from(http.clone()),
             None => CliError::new(ExitKind::Failure, e.to_string()),
         }
     }
+}
+
+/// What to do when the token store cannot be read or written.
+const STORE_HINT: &str = "If the file is damaged, restore it from a backup, or remove it and run \
+                          `nango connect` again for each connection; if its folder is read-only, \
+                          make NANGO_HOME (or --home DIR) writable.";
+
+/// The database of this invocation, set when the store is opened.
+static STORE_PATH: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Records where the token store of this invocation lives, so that its errors can name it.
+pub(crate) fn set_store_path(path: &std::path::Path) {
+    let _ = STORE_PATH.set(path.to_owned());
+}
+
+fn store_path() -> String {
+    match STORE_PATH.get() {
+        Some(path) => path.display().to_string(),
+        None => "$NANGO_HOME/connections.db".to_owned(),
+    }
+}
+
+fn is_unwritable(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+    )
+}
+
+/// `nango connect INTEGRATION --connection ID`, quoted for a POSIX shell where needed.
+pub(crate) fn connect_command(integration: &str, connection_id: &str) -> String {
+    format!("nango connect {} {}", shell_quote(integration), connection_flag(connection_id))
+}
+
+/// `--connection ID`, quoted where needed; `--connection=ID` when the id starts with `-`.
+pub(crate) fn connection_flag(connection_id: &str) -> String {
+    if connection_id.starts_with('-') {
+        return format!("--connection={}", shell_quote(connection_id));
+    }
+    format!("--connection {}", shell_quote(connection_id))
+}
+
+/// `text` as one word of a POSIX shell: as is when safe, else in single quotes.
+pub(crate) fn shell_quote(text: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "._-/:@%+=,".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        return text.to_owned();
+    }
+    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 impl From<std::io::Error> for CliError {
@@ -223,6 +329,35 @@ mod tests {
             local_and_utc(at, &paris),
             "2026-12-04 01:00:00 +01:00 (2026-12-04 00:00:00 UTC)"
         );
+    }
+
+    #[test]
+    fn suggested_commands_quote_ids_that_need_it() {
+        assert_eq!(connect_command("zoom", "work"), "nango connect zoom --connection work");
+        assert_eq!(connect_command("zoom", "a b"), "nango connect zoom --connection 'a b'");
+        assert_eq!(connect_command("zoom", "it's"), r"nango connect zoom --connection 'it'\''s'");
+        assert_eq!(connect_command("zoom", ""), "nango connect zoom --connection ''");
+        assert_eq!(connect_command("zoom", "-x"), "nango connect zoom --connection=-x");
+    }
+
+    #[test]
+    fn token_store_errors_name_the_database_and_what_to_do() {
+        let store =
+            CliError::from(nango_oauth::Error::Store { detail: "file is not a database".into() });
+        let shown = store.render();
+        assert!(shown.contains("connections.db") && shown.contains("remove it"), "{shown}");
+        let denied = nango_oauth::Error::Io {
+            context: "creating key file /h/key".into(),
+            source: std::io::ErrorKind::PermissionDenied.into(),
+        };
+        assert!(CliError::from(denied).render().contains("writable"));
+        let missing = nango_oauth::Error::NotFound {
+            integration: "zoom".into(),
+            connection_id: "a b".into(),
+        };
+        let missing = CliError::from(missing);
+        assert_eq!(missing.exit_kind(), ExitKind::Reauth);
+        assert!(missing.render().contains("--connection 'a b'`"));
     }
 
     #[test]

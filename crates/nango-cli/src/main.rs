@@ -9,6 +9,7 @@ mod output;
 mod pagination;
 mod providers;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -19,7 +20,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: could not start the async runtime: {e}");
+            output::eprint_line(&format!("error: could not start the async runtime: {e}"));
             return ExitCode::from(error::ExitKind::Failure.code());
         }
     };
@@ -29,12 +30,14 @@ fn main() -> ExitCode {
         Err(e) if e.is_pipe_closed() => ExitCode::SUCCESS,
         Err(e) => {
             let e = e.with_usage_hint(name);
-            eprintln!("{}", e.render());
+            output::eprint_line(&e.render());
             ExitCode::from(e.exit_kind().code())
         }
     }
 }
 
+/// Logs go to stderr: text lines, coloured only on a terminal and when `NO_COLOR` is unset, or
+/// one JSON object a record. Writing a log record to a closed stderr is ignored.
 fn init_tracing(global: &cli::GlobalArgs) {
     use tracing_subscriber::EnvFilter;
 
@@ -44,9 +47,11 @@ fn init_tracing(global: &cli::GlobalArgs) {
         _ => "debug,hyper=info,reqwest=info,h2=info,rustls=info",
     };
     let filter = EnvFilter::try_from_env("NANGO_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let colour = std::io::stderr().is_terminal() && !no_colour;
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match global.log_format {
-        cli::LogFormat::Text => builder.init(),
-        cli::LogFormat::Json => builder.json().init(),
+        cli::LogFormat::Text => builder.with_ansi(colour).init(),
+        cli::LogFormat::Json => builder.with_ansi(false).json().init(),
     }
 }

@@ -4,6 +4,8 @@ use std::io::{IsTerminal, Write};
 
 use serde_json::Value;
 
+use crate::error::CliResult;
+
 /// How stdout is shown.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Style {
@@ -45,6 +47,26 @@ pub(crate) fn print_body(body: &[u8], style: Style) -> std::io::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Writes `line` and a newline to stderr. A closed stderr is ignored: there is nobody left to
+/// tell, and the exit code still says what happened (`eprintln!` would panic with 101).
+pub(crate) fn eprint_line(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Writes `line` and a newline to stdout; a closed stdout becomes
+/// [`crate::error::CliError::pipe_closed`].
+pub(crate) fn print_line(line: &str) -> CliResult {
+    writeln!(std::io::stdout().lock(), "{line}")?;
+    Ok(())
+}
+
+/// Writes `text` as is to stdout; a closed stdout becomes
+/// [`crate::error::CliError::pipe_closed`].
+pub(crate) fn print_text(text: &str) -> CliResult {
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
 }
 
 /// ANSI colours for pretty JSON: keys blue, strings green, numbers and literals yellow.

@@ -30,7 +30,7 @@ pub(crate) fn body(
     }
     for field in typed {
         let (key, value) = split_pair(field, "-F")?;
-        insert(&mut root, key, typed_value(value)?)?;
+        insert(&mut root, key, typed_value(key, value)?)?;
     }
     Ok(Some(Value::Object(root)))
 }
@@ -57,14 +57,22 @@ fn split_pair<'a>(pair: &'a str, flag: &str) -> CliResult<(&'a str, &'a str)> {
         .ok_or_else(|| usage(format!("{flag} `{pair}` is not key=value")))
 }
 
-/// `-F` values: JSON literals keep their type, `@file` reads a file, anything else is a string.
-fn typed_value(value: &str) -> CliResult<Value> {
+/// `-F` values: JSON literals keep their type, `@file` reads a file, anything else is a string;
+/// a value that starts like a JSON object or array must be one (a typo is not sent as text).
+fn typed_value(key: &str, value: &str) -> CliResult<Value> {
     if let Some(file) = value.strip_prefix('@') {
         let text = std::fs::read_to_string(file)
             .map_err(|e| usage(format!("cannot read the field file {file}: {e}")))?;
         return Ok(Value::String(text));
     }
-    Ok(serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned())))
+    match serde_json::from_str(value) {
+        Ok(parsed) => Ok(parsed),
+        Err(e) if value.trim_start().starts_with(['{', '[']) => Err(usage(format!(
+            "-F {key}: the value starts like JSON but is not valid JSON ({e}); fix it, or send \
+             it as a string with -f {key}=..."
+        ))),
+        Err(_) => Ok(Value::String(value.to_owned())),
+    }
 }
 
 /// Inserts at a dotted key path, creating objects on the way.
@@ -96,6 +104,14 @@ pub(crate) fn headers(pairs: &[String]) -> CliResult<HeaderMap> {
             .ok_or_else(|| usage(format!("-H `{pair}` is not 'Name: value'")))?;
         let name = HeaderName::from_bytes(name.trim().as_bytes())
             .map_err(|_| usage(format!("`{}` is not a valid header name", name.trim())))?;
+        if name == http::header::AUTHORIZATION {
+            return Err(usage(
+                "-H cannot set Authorization: the connection's access token is sent for you; \
+                 use --connection to pick another connection"
+                    .to_owned(),
+            )
+            .with_hint("List the stored connections with `nango connections list`."));
+        }
         let value = HeaderValue::from_str(value.trim())
             .map_err(|_| usage(format!("the value of header `{name}` is not valid")))?;
         map.append(name, value);
@@ -125,11 +141,22 @@ mod tests {
     }
 
     #[test]
+    fn broken_json_in_a_typed_field_is_a_usage_error() {
+        for broken in [r#"x={"a":"#, "x=[1,", "x= {"] {
+            let error = body(None, &[], &strings(&[broken])).unwrap_err();
+            assert!(error.to_string().starts_with("-F x: "), "{error}");
+        }
+        let fine = body(None, &[], &strings(&["x={\"a\":1}", "y=[1]", "z=plain {"])).unwrap();
+        assert_eq!(fine, Some(serde_json::json!({"x": {"a": 1}, "y": [1], "z": "plain {"})));
+    }
+
+    #[test]
     fn bad_fields_and_headers_are_usage_errors() {
         assert!(body(None, &strings(&["novalue"]), &[]).is_err());
         assert!(body(None, &strings(&["a=1", "a.b=2"]), &[]).is_err());
         assert!(body(Some("{not json"), &[], &[]).is_err());
         assert!(headers(&strings(&["NoColon"])).is_err());
+        assert!(headers(&strings(&["authorization: Bearer mine"])).is_err());
         let h = headers(&strings(&["X-Trace: abc", "Accept: application/json"])).unwrap();
         assert_eq!(h["x-trace"], "abc");
     }

@@ -14,19 +14,23 @@ use crate::output::{self, Style};
 use crate::pagination;
 
 pub(crate) async fn run(paths: &Paths, args: CallArgs) -> CliResult {
-    let runtime = Runtime::load(paths, &args.integration).await?;
-    let session = runtime.session(&args.connection);
     let method = parse_method(&args.method)?;
     let path = path_with_query(&args.path, &args.query)?;
     let body = body::body(args.data.as_deref(), &args.field, &args.typed_field)?;
     let headers = body::headers(&args.header)?;
+    if args.paginate {
+        check_paginate(&method, body.is_some())?;
+    }
+    let runtime = Runtime::load(paths, &args.integration).await?;
+    let session = runtime.session(&args.connection);
     let style = Style::detect();
     if args.paginate {
         let progress = std::io::stderr().is_terminal().then(progress_bar);
         let result = if args.jsonl {
-            stream_jsonl(&runtime, &session, &path, progress.as_ref()).await
+            stream_jsonl(&runtime, &session, &path, &headers, progress.as_ref()).await
         } else {
-            paginate_all(&runtime, &session, &path, progress.as_ref()).await.and_then(|items| {
+            let all = paginate_all(&runtime, &session, &path, &headers, progress.as_ref()).await;
+            all.and_then(|items| {
                 let mut out = std::io::stdout().lock();
                 writeln!(out, "{}", output::render_json(&Value::Array(items), style))?;
                 Ok(())
@@ -80,10 +84,11 @@ pub(crate) async fn paginate_all(
     runtime: &Runtime,
     session: &Session,
     path: &str,
+    headers: &HeaderMap,
     progress: Option<&indicatif::ProgressBar>,
 ) -> CliResult<Vec<Value>> {
     let mut all = Vec::new();
-    walk(runtime, session, path, progress, |items| {
+    walk(runtime, session, path, headers, progress, |items| {
         all.extend(items);
         Ok(())
     })
@@ -98,9 +103,10 @@ async fn stream_jsonl(
     runtime: &Runtime,
     session: &Session,
     path: &str,
+    headers: &HeaderMap,
     progress: Option<&indicatif::ProgressBar>,
 ) -> CliResult {
-    walk(runtime, session, path, progress, |items| {
+    walk(runtime, session, path, headers, progress, |items| {
         let write = || {
             let mut out = std::io::stdout().lock();
             write_jsonl(&mut out, &items)?;
@@ -131,6 +137,7 @@ async fn walk<F>(
     runtime: &Runtime,
     session: &Session,
     path: &str,
+    headers: &HeaderMap,
     progress: Option<&indicatif::ProgressBar>,
     mut on_items: F,
 ) -> CliResult
@@ -147,7 +154,7 @@ where
         )
         .with_hint("Call the endpoint without --paginate and pass the page parameters with -q.")
     })?;
-    pagination::for_each_page(session, spec, path, |page| {
+    pagination::for_each_page(session, spec, path, headers, |page| {
         if let Some(bar) = progress {
             if let Some(total) = page.total {
                 bar.set_length(total);
@@ -157,6 +164,23 @@ where
         on_items(page.items)
     })
     .await
+}
+
+/// `--paginate` repeats a GET page after page; it cannot carry another method or a body, so it
+/// refuses them instead of dropping them.
+fn check_paginate(method: &Method, has_body: bool) -> CliResult {
+    let refuse = |what: String| {
+        Err(CliError::new(ExitKind::Usage, format!("--paginate {what}")).with_hint(
+            "Drop --paginate to send this request once, or paginate a GET without a body.",
+        ))
+    };
+    if method != Method::GET {
+        return refuse(format!("follows the pages of a GET; it cannot send {method}"));
+    }
+    if has_body {
+        return refuse("sends GETs without a body; -d, -f and -F would be dropped".to_owned());
+    }
+    Ok(())
 }
 
 fn parse_method(text: &str) -> CliResult<Method> {
@@ -205,6 +229,13 @@ mod tests {
         let items = vec![serde_json::json!({"id": "a", "n": [1, 2]}), serde_json::json!("b")];
         write_jsonl(&mut out, &items).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "{\"id\":\"a\",\"n\":[1,2]}\n\"b\"\n");
+    }
+
+    #[test]
+    fn paginate_refuses_what_it_would_drop() {
+        assert!(check_paginate(&Method::GET, false).is_ok());
+        assert!(check_paginate(&Method::POST, false).is_err());
+        assert!(check_paginate(&Method::GET, true).is_err());
     }
 
     #[test]

@@ -6,7 +6,8 @@ use nango_oauth::{Connection, ConnectionStatus};
 
 use crate::cli::{ConnectionRef, ConnectionsCommand};
 use crate::context::{Paths, Runtime, open_store};
-use crate::error::{CliError, CliResult, ExitKind};
+use crate::error::{CliError, CliResult, ExitKind, connect_command};
+use crate::output;
 
 pub(crate) async fn run(paths: &Paths, command: ConnectionsCommand) -> CliResult {
     match command {
@@ -14,11 +15,14 @@ pub(crate) async fn run(paths: &Paths, command: ConnectionsCommand) -> CliResult
             let runtime = Runtime::load(paths, &target.integration).await?;
             let connection = find(&runtime, &target).await?;
             if target.json {
-                println!("{}", to_json(&connection));
+                output::print_line(&to_json(&connection).to_string())?;
             } else {
-                print!("{}", table(std::slice::from_ref(&connection)));
+                output::print_text(&table(std::slice::from_ref(&connection)))?;
                 let scopes = connection.tokens.scopes.join(" ");
-                println!("scopes: {}", if scopes.is_empty() { "-" } else { &scopes });
+                output::print_line(&format!(
+                    "scopes: {}",
+                    if scopes.is_empty() { "-" } else { &scopes }
+                ))?;
             }
             Ok(())
         }
@@ -26,32 +30,30 @@ pub(crate) async fn run(paths: &Paths, command: ConnectionsCommand) -> CliResult
             let runtime = Runtime::load(paths, &target.integration).await?;
             find(&runtime, &target).await?;
             runtime.oauth.revoke(&target.connection).await?;
-            eprintln!(
+            output::eprint_line(&format!(
                 "Revoked and deleted {} connection `{}`.",
                 target.integration, target.connection
-            );
-            print_outcome(&target, true);
-            Ok(())
+            ));
+            print_outcome(&target, true)
         }
         ConnectionsCommand::Delete(target) => {
             let runtime = Runtime::load(paths, &target.integration).await?;
             find(&runtime, &target).await?;
             runtime.oauth.delete(&target.connection).await?;
-            eprintln!(
+            output::eprint_line(&format!(
                 "Deleted {} connection `{}` from the local store.",
                 target.integration, target.connection
-            );
-            print_outcome(&target, false);
-            Ok(())
+            ));
+            print_outcome(&target, false)
         }
         ConnectionsCommand::List { json } => {
             let store = open_store(&paths.home).await?;
             let connections = store.list(None).await?;
             if json {
                 let rows: Vec<serde_json::Value> = connections.iter().map(to_json).collect();
-                println!("{}", serde_json::Value::Array(rows));
+                output::print_line(&serde_json::Value::Array(rows).to_string())?;
             } else {
-                print!("{}", table(&connections));
+                output::print_text(&table(&connections))?;
             }
             Ok(())
         }
@@ -59,7 +61,7 @@ pub(crate) async fn run(paths: &Paths, command: ConnectionsCommand) -> CliResult
 }
 
 /// With `--json`, what revoke or delete did, on stdout for scripts.
-fn print_outcome(target: &ConnectionRef, revoked: bool) {
+fn print_outcome(target: &ConnectionRef, revoked: bool) -> CliResult {
     if target.json {
         let outcome = serde_json::json!({
             "integration": target.integration,
@@ -67,8 +69,9 @@ fn print_outcome(target: &ConnectionRef, revoked: bool) {
             "revoked": revoked,
             "deleted": true,
         });
-        println!("{outcome}");
+        output::print_line(&outcome.to_string())?;
     }
+    Ok(())
 }
 
 async fn find(runtime: &Runtime, target: &ConnectionRef) -> CliResult<Connection> {
@@ -81,8 +84,8 @@ async fn find(runtime: &Runtime, target: &ConnectionRef) -> CliResult<Connection
             format!("no {} connection `{}` is stored", target.integration, target.connection),
         )
         .with_hint(format!(
-            "Create it with `nango connect {} --connection {}`.",
-            target.integration, target.connection
+            "Create it with `{}`.",
+            connect_command(&target.integration, &target.connection)
         ))
     })
 }

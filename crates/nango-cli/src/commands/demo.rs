@@ -21,6 +21,7 @@ use crate::cli::DemoArgs;
 use crate::commands::{call, connect};
 use crate::context::{Runtime, open_store};
 use crate::error::{CliError, CliResult, ExitKind};
+use crate::output;
 use crate::pagination;
 
 const CLIENT_ID: &str = "nango-demo-client";
@@ -47,7 +48,7 @@ pub(crate) async fn run(args: DemoArgs) -> CliResult {
             ..SandboxConfig::default()
         };
         let sandbox = Sandbox::start(config).await?;
-        say(&format!("OAuth and API v2 on {} (one port, both Zoom hosts)", sandbox.base_url()));
+        say(&format!("OAuth and API v2 on {} (one port, both Zoom hosts)", sandbox.base_url()))?;
         Ok(sandbox)
     })
     .await?;
@@ -59,7 +60,7 @@ pub(crate) async fn run(args: DemoArgs) -> CliResult {
         let env = |name: &str| (name == "ZOOM_CLIENT_SECRET").then(|| CLIENT_SECRET.to_owned());
         let config = Config::load_with_env(&path, &env)?;
         let integration = config.integration("zoom")?;
-        say(&format!("{} -> {}", path.display(), integration.blueprint_ref));
+        say(&format!("{} -> {}", path.display(), integration.blueprint_ref))?;
         let store = open_store(home.path()).await?;
         Runtime::new(integration, store, clock.clone())
     })
@@ -70,15 +71,15 @@ pub(crate) async fn run(args: DemoArgs) -> CliResult {
         let browser = HttpBrowser::new()?;
         let connection =
             connect::connect(&runtime, CONNECTION, &browser, Duration::from_secs(30)).await?;
-        say(&connect::describe(&connection));
-        say("tokens stored encrypted (AES-256-GCM) in a SQLite file with mode 0600");
+        say(&connect::describe(&connection))?;
+        say("tokens stored encrypted (AES-256-GCM) in a SQLite file with mode 0600")?;
         Ok(())
     })
     .await?;
 
     step(4, "GET /users/me", async {
         let me = json_of(call::call(&session, Method::GET, "/users/me", None).await?)?;
-        say(&format!("hello, {} <{}>", field(&me, "display_name"), field(&me, "email")));
+        say(&format!("hello, {} <{}>", field(&me, "display_name"), field(&me, "email")))?;
         Ok(())
     })
     .await?;
@@ -88,7 +89,8 @@ pub(crate) async fn run(args: DemoArgs) -> CliResult {
             CliError::new(ExitKind::Config, "the zoom:v0 blueprint declares no pagination")
         })?;
         let (mut pages, mut users, mut total) = (0, 0, None);
-        pagination::for_each_page(&session, &spec, "/users?page_size=100", |page| {
+        let headers = http::HeaderMap::new();
+        pagination::for_each_page(&session, &spec, "/users?page_size=100", &headers, |page| {
             pages += 1;
             users += page.items.len();
             total = total.or(page.total);
@@ -96,9 +98,11 @@ pub(crate) async fn run(args: DemoArgs) -> CliResult {
         })
         .await?;
         say(&format!(
-            "{users} active users in {pages} pages of 100 (total_records {})",
+            "{} in {} of 100 (total_records {})",
+            count(users as u64, "active user", "active users"),
+            count(pages as u64, "page", "pages"),
             total.unwrap_or(0)
-        ));
+        ))?;
         expect(Some(users as u64) == total, "every user exactly once")
     })
     .await?;
@@ -117,7 +121,7 @@ pub(crate) async fn run(args: DemoArgs) -> CliResult {
             "meeting {id}: \"{}\" at {}",
             field(&read, "topic"),
             field(&read, "start_time")
-        ));
+        ))?;
         expect(read.get("id") == created.get("id"), "the meeting reads back")
     })
     .await?;
@@ -125,13 +129,13 @@ pub(crate) async fn run(args: DemoArgs) -> CliResult {
     step(7, "Let the access token expire: transparent refresh", async {
         let before = control.stats().refreshes;
         control.advance_clock(Duration::from_secs(2 * 3600));
-        say("sandbox clock moved 2 hours: the stored access token is now expired at Zoom");
+        say("sandbox clock moved 2 hours: the stored access token is now expired at Zoom")?;
         let me = call::call(&session, Method::GET, "/users/me", None).await?;
         let refreshes = control.stats().refreshes - before;
         say(&format!(
             "401 code 124 -> one refresh (rotated refresh token persisted) -> replay: HTTP {}",
             me.status.as_u16()
-        ));
+        ))?;
         expect(refreshes == 1, "exactly one refresh")
     })
     .await?;
@@ -148,10 +152,12 @@ pub(crate) async fn run(args: DemoArgs) -> CliResult {
         let floor = (args.burst.saturating_sub(1)) as f64 / f64::from(quota);
         say(&format!(
             "{} GET /users/me (Light, Pro plan {quota}/s) in {:.2}s (floor {floor:.2}s); \
-             {limited} answers 429, {failures} failures",
+             {} 429, {}",
             args.burst,
-            elapsed.as_secs_f64()
-        ));
+            elapsed.as_secs_f64(),
+            count(limited, "answer", "answers"),
+            count(failures as u64, "failure", "failures"),
+        ))?;
         expect(limited == 0 && failures == 0, "no 429 and no failure")
     })
     .await?;
@@ -166,46 +172,51 @@ pub(crate) async fn run(args: DemoArgs) -> CliResult {
         control.inject_fault(rule(Fault::Delay(Duration::from_secs(5))));
         let response = call::call(&session, Method::GET, "/users/me", None).await?;
         say(&format!(
-            "request timeout 2s, sandbox delayed 5s -> HTTP {} after {} attempts",
+            "request timeout 2s, sandbox delayed 5s -> HTTP {} after {}",
             response.status.as_u16(),
-            response.attempts
-        ));
+            count(response.attempts, "attempt", "attempts")
+        ))?;
         control.inject_fault(rule(Fault::Status(503)));
         let again = call::call(&session, Method::GET, "/users/me", None).await?;
         say(&format!(
-            "sandbox answered 503 once -> HTTP {} after {} attempts",
+            "sandbox answered 503 once -> HTTP {} after {}",
             again.status.as_u16(),
-            again.attempts
-        ));
+            count(again.attempts, "attempt", "attempts")
+        ))?;
         expect(response.attempts >= 2 && again.attempts >= 2, "both faults were retried")
     })
     .await?;
 
     let stats = control.stats();
-    println!();
-    println!(
-        "Done in {:.1}s: {} API requests, {} tokens issued, {} refresh, {} answers 429.",
+    output::print_line(&format!(
+        "\nDone in {:.1}s: {}, {} issued, {}, {} 429.",
         (clock.now() - started).as_secs_f64(),
-        stats.requests,
-        stats.tokens_issued,
-        stats.refreshes,
-        stats.rate_limited
-    );
-    println!(
-        "Try it yourself: `nango sandbox --auto-approve`, then `nango connect` and `nango call`."
-    );
+        count(stats.requests, "API request", "API requests"),
+        count(stats.tokens_issued, "token", "tokens"),
+        count(stats.refreshes, "refresh", "refreshes"),
+        count(stats.rate_limited, "answer", "answers"),
+    ))?;
+    output::print_line(
+        "Try it yourself: `nango sandbox --auto-approve`, then `nango connect` and `nango call`.",
+    )?;
     sandbox.shutdown().await;
     Ok(())
 }
 
 /// Runs one numbered step, printing its title, and names the step if it fails.
 async fn step<T>(n: u32, title: &str, body: impl Future<Output = CliResult<T>>) -> CliResult<T> {
-    println!("[{n}] {title}");
+    output::print_line(&format!("[{n}] {title}"))?;
     body.await.map_err(|e| e.context(format!("demo step {n} ({title}) failed")))
 }
 
-fn say(line: &str) {
-    println!("    {line}");
+fn say(line: &str) -> CliResult {
+    output::print_line(&format!("    {line}"))
+}
+
+/// `n` and the noun, singular for one: `1 user`, `0 users`, `2 users`.
+fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn expect(ok: bool, what: &str) -> CliResult {
@@ -248,4 +259,16 @@ integrations:
           request: 2s
 "
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_counts_agree_with_their_nouns() {
+        assert_eq!(count(0u64, "user", "users"), "0 users");
+        assert_eq!(count(1u64, "user", "users"), "1 user");
+        assert_eq!(count(2u32, "refresh", "refreshes"), "2 refreshes");
+    }
 }

@@ -84,6 +84,9 @@ impl Runtime {
     pub(crate) async fn load(paths: &Paths, name: &str) -> CliResult<Runtime> {
         let config = load_config(&paths.config)?;
         let integration = config.integration(name)?;
+        if let Some(level) = config.log_level(name) {
+            crate::logging::apply_integration_level(level);
+        }
         let store = open_store(&paths.home).await?;
         Runtime::new(integration, store, SystemClock::shared())
     }

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{Env, connect, failure, nango, sandbox, settings, text};
+use common::{Env, assert_no_secret, connect, failure, nango, sandbox, settings, text};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn paginate_does_not_change_or_drop_the_request() {
@@ -269,4 +269,34 @@ async fn sandbox_prints_an_integrations_file_that_connects() {
     let me = env.run(&["call", "zoom", "GET", "/users/me"]);
     assert!(me.status.success(), "{}", failure(&me));
     assert!(text(&me.stdout).contains("\"email\""), "{}", text(&me.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn log_level_in_integrations_yaml_is_applied_unless_v_or_nango_log_say_otherwise() {
+    let (sandbox, redirect_uri) = sandbox(0).await;
+    let env = Env::new(&sandbox, &redirect_uri);
+    let original = std::fs::read_to_string(&env.config).unwrap();
+    let with_level = original.replacen(
+        "extends_blueprint: zoom:v0\n",
+        "extends_blueprint: zoom:v0\n    log_level: debug\n",
+        1,
+    );
+    assert_ne!(original, with_level, "the test config names zoom:v0");
+    std::fs::write(&env.config, with_level).unwrap();
+    assert!(connect(&env, "default").await.status.success());
+
+    let debug = env.run(&["call", "zoom", "GET", "/users/me"]);
+    assert!(debug.status.success(), "{}", text(&debug.stderr));
+    assert!(
+        text(&debug.stderr).contains("DEBUG"),
+        "log_level: debug logs: {}",
+        text(&debug.stderr)
+    );
+    assert_no_secret(&debug);
+
+    let quiet =
+        env.cmd(&["call", "zoom", "GET", "/users/me"]).env("NANGO_LOG", "error").output().unwrap();
+    assert!(quiet.status.success());
+    assert!(!text(&quiet.stderr).contains("DEBUG"), "NANGO_LOG wins: {}", text(&quiet.stderr));
+    sandbox.shutdown().await;
 }

@@ -205,6 +205,31 @@ pub(crate) struct SandboxArgs {
     /// Users seeded into the account besides its owner.
     #[arg(long, default_value_t = 120)]
     pub(crate) seed_users: usize,
+    /// The account's Zoom plan, which sets the rate limits it enforces.
+    #[arg(long, value_enum, default_value_t = SandboxPlan::Pro)]
+    pub(crate) plan: SandboxPlan,
+}
+
+/// Zoom plans the sandbox can enforce.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum SandboxPlan {
+    /// Free: low per-second limits and daily caps per category.
+    Free,
+    /// Pro.
+    Pro,
+    /// Business and above.
+    Business,
+}
+
+impl SandboxPlan {
+    /// The plan's key in the zoom:v0 blueprint's `rate_limits.plans`.
+    pub(crate) fn blueprint_key(self) -> &'static str {
+        match self {
+            SandboxPlan::Free => "free",
+            SandboxPlan::Pro => "pro",
+            SandboxPlan::Business => "business",
+        }
+    }
 }
 
 /// `nango demo`.

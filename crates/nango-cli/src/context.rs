@@ -43,7 +43,7 @@ pub(crate) fn load_config(path: &Path) -> CliResult<Config> {
 /// Opens the token store under `home`, creating the folder and the encryption key file on
 /// first use.
 pub(crate) async fn open_store(home: &Path) -> CliResult<Arc<dyn TokenStore>> {
-    std::fs::create_dir_all(home).map_err(|e| {
+    create_private_dir(home).map_err(|e| {
         CliError::new(
             ExitKind::Failure,
             format!("cannot create the nango home {}: {e}", home.display()),
@@ -55,6 +55,19 @@ pub(crate) async fn open_store(home: &Path) -> CliResult<Arc<dyn TokenStore>> {
     let keys = Keyring::from_env_or_file(&nango_oauth::home::key_file(home))?;
     let store = SqliteStore::open(&path, keys)?;
     Ok(Arc::new(store))
+}
+
+/// Creates `home` (and its parents) readable by its owner only (0700 on Unix), so that no other
+/// user can swap the key file or the database. An existing folder is left as it is.
+fn create_private_dir(home: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(home)
 }
 
 /// One integration, ready to connect and call.

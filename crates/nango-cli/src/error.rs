@@ -156,6 +156,19 @@ impl From<nango_http::HttpError> for CliError {
                 ),
             };
         }
+        let not_idempotent = matches!(e.method(), "POST" | "PATCH");
+        let may_have_been_processed = not_idempotent
+            && matches!(
+                e.kind(),
+                nango_http::HttpErrorKind::Timeout { sent: true }
+                    | nango_http::HttpErrorKind::Transport
+            );
+        if may_have_been_processed {
+            return CliError::new(ExitKind::Network, e.to_string()).with_hint(
+                "The request may have reached the provider: check whether it took effect (for \
+                 example, list what it would have created) before sending it again.",
+            );
+        }
         if e.is_network() || matches!(e.kind(), nango_http::HttpErrorKind::DeadlineExceeded) {
             return CliError::new(ExitKind::Network, e.to_string()).with_hint(
                 "Check that the provider (or the sandbox) is reachable and that api.base_url in \
@@ -230,9 +243,9 @@ impl From<nango_oauth::Error> for CliError {
             }
             Error::Crypto { .. } => {
                 return CliError::new(ExitKind::Failure, e.to_string()).with_hint(format!(
-                    "The tokens in {} were sealed with another key: restore the key file (or \
-                     NANGO_KEY) they were written with, or remove the database and run \
-                     `nango connect` again.",
+                    "The tokens in {} cannot be opened with this key: check \
+                     NANGO_ENCRYPTION_KEY (base64 of 32 bytes) or restore the key file they were \
+                     written with; or remove the database and run `nango connect` again.",
                     store_path()
                 ));
             }

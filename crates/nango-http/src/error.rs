@@ -121,6 +121,11 @@ impl HttpError {
         &self.inner.kind
     }
 
+    /// The request's HTTP method.
+    pub fn method(&self) -> &str {
+        &self.inner.method
+    }
+
     /// Attempts made before giving up.
     pub fn attempts(&self) -> u32 {
         self.inner.attempts

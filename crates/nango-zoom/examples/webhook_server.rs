@@ -1,5 +1,8 @@
 //! A Zoom webhook endpoint with axum: verifies `x-zm-signature` against the raw body, answers
-//! Zoom's `endpoint.url_validation` challenge, and rejects tampered or replayed deliveries.
+//! Zoom's `endpoint.url_validation` challenge, and rejects tampered deliveries and stale ones
+//! (a timestamp more than 5 minutes away). A replay inside those 5 minutes passes the signature
+//! check: make event handling idempotent, e.g. by remembering each event's `event_ts` and
+//! payload id for a few minutes.
 //!
 //! ```sh
 //! ZOOM_WEBHOOK_SECRET_TOKEN=... cargo run -p nango-zoom --example webhook_server
@@ -20,6 +23,7 @@ use secrecy::SecretString;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt().with_env_filter("info").init();
     let secret = std::env::var("ZOOM_WEBHOOK_SECRET_TOKEN").map_err(|_| {
         std::io::Error::other("set ZOOM_WEBHOOK_SECRET_TOKEN to the app's secret token")
     })?;

@@ -22,6 +22,9 @@ pub(crate) async fn run(paths: &Paths, args: CallArgs) -> CliResult {
         check_paginate(&method, body.is_some())?;
     }
     let runtime = Runtime::load(paths, &args.integration).await?;
+    // Only stored connections are used: a client-credentials token is never fetched for a
+    // connection nobody created (a typo, or one just revoked).
+    super::connections::find(&runtime, &args.integration, &args.connection).await?;
     let session = runtime.session(&args.connection);
     let style = Style::detect();
     if args.paginate {

@@ -13,7 +13,7 @@ pub(crate) async fn run(paths: &Paths, command: ConnectionsCommand) -> CliResult
     match command {
         ConnectionsCommand::Show(target) => {
             let runtime = Runtime::load(paths, &target.integration).await?;
-            let connection = find(&runtime, &target).await?;
+            let connection = find_target(&runtime, &target).await?;
             if target.json {
                 output::print_line(&to_json(&connection).to_string())?;
             } else {
@@ -28,7 +28,7 @@ pub(crate) async fn run(paths: &Paths, command: ConnectionsCommand) -> CliResult
         }
         ConnectionsCommand::Revoke(target) => {
             let runtime = Runtime::load(paths, &target.integration).await?;
-            find(&runtime, &target).await?;
+            find_target(&runtime, &target).await?;
             runtime.oauth.revoke(&target.connection).await?;
             output::eprint_line(&format!(
                 "Revoked and deleted {} connection `{}`.",
@@ -38,7 +38,7 @@ pub(crate) async fn run(paths: &Paths, command: ConnectionsCommand) -> CliResult
         }
         ConnectionsCommand::Delete(target) => {
             let runtime = Runtime::load(paths, &target.integration).await?;
-            find(&runtime, &target).await?;
+            find_target(&runtime, &target).await?;
             runtime.oauth.delete(&target.connection).await?;
             output::eprint_line(&format!(
                 "Deleted {} connection `{}` from the local store.",
@@ -74,19 +74,25 @@ fn print_outcome(target: &ConnectionRef, revoked: bool) -> CliResult {
     Ok(())
 }
 
-async fn find(runtime: &Runtime, target: &ConnectionRef) -> CliResult<Connection> {
-    runtime.oauth.connection(&target.connection).await.map_err(|e| {
+async fn find_target(runtime: &Runtime, target: &ConnectionRef) -> CliResult<Connection> {
+    find(runtime, &target.integration, &target.connection).await
+}
+
+/// The stored connection, or an error that says how to create it.
+pub(crate) async fn find(
+    runtime: &Runtime,
+    integration: &str,
+    connection: &str,
+) -> CliResult<Connection> {
+    runtime.oauth.connection(connection).await.map_err(|e| {
         if !e.is_not_found() {
             return CliError::from(e);
         }
         CliError::new(
             ExitKind::Reauth,
-            format!("no {} connection `{}` is stored", target.integration, target.connection),
+            format!("no {integration} connection `{connection}` is stored"),
         )
-        .with_hint(format!(
-            "Create it with `{}`.",
-            connect_command(&target.integration, &target.connection)
-        ))
+        .with_hint(format!("Create it with `{}`.", connect_command(integration, connection)))
     })
 }
 

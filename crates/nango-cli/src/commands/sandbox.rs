@@ -1,8 +1,8 @@
 //! `nango sandbox`: the local Zoom, until Ctrl-C, with an integrations.yaml to paste.
 
-use zoom_sandbox::{ClientApp, Sandbox, SandboxConfig};
+use zoom_sandbox::{ClientApp, Plan, Sandbox, SandboxConfig};
 
-use crate::cli::SandboxArgs;
+use crate::cli::{SandboxArgs, SandboxPlan};
 use crate::error::{CliError, CliResult, ExitKind};
 use crate::output;
 
@@ -11,6 +11,11 @@ pub(crate) async fn run(args: SandboxArgs) -> CliResult {
         port: args.port,
         auto_approve: args.auto_approve,
         seed_users: args.seed_users,
+        plan: match args.plan {
+            SandboxPlan::Free => Plan::Free,
+            SandboxPlan::Pro => Plan::Pro,
+            SandboxPlan::Business => Plan::BusinessPlus,
+        },
         ..SandboxConfig::default()
     };
     let sandbox = Sandbox::start(config).await.map_err(|e| start_error(args.port, e))?;
@@ -24,7 +29,7 @@ An integrations.yaml for it follows on stdout; save it, then run `nango connect 
 Press Ctrl-C to stop.",
         if args.auto_approve { "" } else { " and approve in the browser" }
     ));
-    output::print_text(&integrations_yaml(&base, &ClientApp::demo()))?;
+    output::print_text(&integrations_yaml(&base, &ClientApp::demo(), args.plan.blueprint_key()))?;
     tokio::signal::ctrl_c().await?;
     sandbox.shutdown().await;
     Ok(())
@@ -43,7 +48,7 @@ fn start_error(port: Option<u16>, e: std::io::Error) -> CliError {
 
 /// The integrations file of the sandbox's built-in demo app (its client id, secret, scopes and
 /// registered redirect URI), pointed at `base`.
-fn integrations_yaml(base: &str, app: &ClientApp) -> String {
+fn integrations_yaml(base: &str, app: &ClientApp, plan: &str) -> String {
     let redirect_uri = app.redirect_uris.first().map_or("", String::as_str);
     format!(
         "# integrations.yaml for the local Zoom sandbox at {base} (its public demo app).
@@ -55,7 +60,7 @@ integrations:
     oauth_client_secret: {secret}
     oauth_scopes: [{scopes}]
     redirect_uri: {redirect_uri}
-    rate_limit_plan: pro
+    rate_limit_plan: {plan}
     overrides:
       auth:
         authorization_url: {base}/oauth/authorize
@@ -76,7 +81,7 @@ mod tests {
 
     #[test]
     fn the_snippet_names_the_demo_app_and_the_sandbox() {
-        let yaml = integrations_yaml("http://127.0.0.1:8090", &ClientApp::demo());
+        let yaml = integrations_yaml("http://127.0.0.1:8090", &ClientApp::demo(), "pro");
         for needed in [
             "oauth_client_id: nango-demo-client",
             "oauth_client_secret: nango-demo-secret",

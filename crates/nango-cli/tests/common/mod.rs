@@ -17,7 +17,16 @@ pub const ACCOUNT: &str = "demo-account";
 /// The binary under test, with no configuration inherited from the developer's shell.
 pub fn nango() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nango"));
-    for var in ["NANGO_CONFIG", "NANGO_HOME", "NANGO_LOG", "NANGO_KEY", "NO_COLOR", "RUST_LOG"] {
+    let inherited = [
+        "NANGO_CONFIG",
+        "NANGO_HOME",
+        "NANGO_LOG",
+        "NANGO_ENCRYPTION_KEY",
+        "NANGO_ENCRYPTION_KEY_PREVIOUS",
+        "NO_COLOR",
+        "RUST_LOG",
+    ];
+    for var in inherited {
         cmd.env_remove(var);
     }
     cmd.env("COLUMNS", "100").env("TZ", "UTC");

@@ -128,6 +128,12 @@ async fn handle(
     Query(params): Query<HashMap<String, String>>,
 ) -> (StatusCode, Html<&'static str>) {
     let outcome = read_callback(&shared.secrets_state, &params);
+    if matches!(outcome, Err(Error::StateMismatch)) {
+        // Not the answer to our request (any web page can make a browser call a loopback URL):
+        // refuse it and keep waiting for the real one.
+        tracing::debug!("a callback with a missing or wrong state was refused; still waiting");
+        return (StatusCode::BAD_REQUEST, Html(FAILED));
+    }
     let page = if outcome.is_ok() {
         (StatusCode::OK, Html(DONE))
     } else {

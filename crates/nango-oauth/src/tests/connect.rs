@@ -13,7 +13,7 @@ use url::Url;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::browser::{HttpBrowser, PrintBrowser};
+use crate::browser::{Browser, HttpBrowser, PrintBrowser};
 use crate::error::Error;
 use crate::store::{ConnectionStatus, MemoryStore, TokenStore};
 use crate::test_support::{DirectTransport, integration, manual_http};
@@ -154,8 +154,10 @@ async fn a_wrong_or_missing_state_is_rejected_before_any_token_request() {
         let oauth =
             client(f.integration.clone(), real_http(), store.clone(), DirectTransport::new());
         let browser = HttpBrowser::new().unwrap();
-        let e = oauth.connect("me", &browser, Duration::from_secs(20)).await.unwrap_err();
-        assert!(matches!(e, Error::StateMismatch), "{approve:?}: {e}");
+        // The forged callback is refused (the browser sees 400) and never ends in a token
+        // request; the flow fails or times out waiting for the real one.
+        let e = oauth.connect("me", &browser, Duration::from_secs(2)).await.unwrap_err();
+        assert!(!e.to_string().is_empty(), "{approve:?}");
         assert!(token_requests(&f.server).await.is_empty());
         assert!(store.list(None).await.unwrap().is_empty());
     }
@@ -234,4 +236,33 @@ async fn a_redirect_uri_off_loopback_is_refused() {
         client(Arc::new(i), real_http(), Arc::new(MemoryStore::new()), DirectTransport::new());
     let e = oauth.connect("me", &PrintBrowser, Duration::from_secs(1)).await.unwrap_err();
     insta::assert_snapshot!(e.to_string());
+}
+
+/// A browser that first sends a forged callback (wrong state) to the listener, then opens the
+/// real authorize URL.
+struct ForgingBrowser(HttpBrowser);
+
+#[async_trait::async_trait]
+impl Browser for ForgingBrowser {
+    async fn open(&self, url: &url::Url) -> crate::Result<()> {
+        let redirect = url
+            .query_pairs()
+            .find(|(k, _)| k == "redirect_uri")
+            .map(|(_, v)| v.into_owned())
+            .expect("the authorize URL names the redirect URI");
+        let forged = format!("{redirect}?code=attacker&state=forged");
+        let refused = reqwest::get(&forged).await.expect("the listener answers");
+        assert_eq!(refused.status(), 400);
+        self.0.open(url).await
+    }
+}
+
+#[tokio::test]
+async fn a_forged_callback_does_not_cancel_a_pending_connect() {
+    let f = fixture(Approve::Allow, zoom_tokens()).await;
+    let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+    let oauth = client(f.integration.clone(), real_http(), store.clone(), DirectTransport::new());
+    let browser = ForgingBrowser(HttpBrowser::new().unwrap());
+    oauth.connect("me", &browser, Duration::from_secs(20)).await.expect("the real callback wins");
+    assert_eq!(token_requests(&f.server).await.len(), 1, "only the real code was exchanged");
 }

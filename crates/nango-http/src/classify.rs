@@ -172,9 +172,12 @@ impl ProviderPolicy for GenericPolicy {
         _body: &[u8],
         now_utc: SystemTime,
     ) -> Classification {
+        // A success needs no Retry-After: the header is read only when the answer may be retried.
+        if status.is_success() {
+            return Classification::Success;
+        }
         let retry_at = crate::retry::retry_after(headers, now_utc);
         match status.as_u16() {
-            200..=299 => Classification::Success,
             408 | 500 | 502 | 503 | 504 => Classification::Transient { retry_at },
             429 => Classification::RateLimited { scope: RateLimitScope::Unknown, retry_at },
             401 => Classification::AuthRejected,

@@ -22,7 +22,7 @@ struct Plan<'a> {
     ctx: &'a RequestContext,
     method: Method,
     /// The path for errors: the template, or the URL path with secret query values redacted.
-    shown_path: String,
+    shown_path: Cow<'a, str>,
     category: Cow<'a, str>,
     /// When `send` was called.
     started: Instant,
@@ -41,10 +41,12 @@ pub(super) async fn send(
     // Logs name the request by its template, else by the URL's path; errors add the query
     // (redacted) when there is no template.
     let shown_path = match &ctx.api_path {
-        Some(path) => redact::redact_path_str(path),
-        None => redact::redacted_path_and_query(request.url()),
+        // A template without a query has nothing to redact: borrowed, not copied.
+        Some(path) if !path.contains('?') => Cow::Borrowed(path.as_str()),
+        Some(path) => Cow::Owned(redact::redact_path_str(path)),
+        None => Cow::Owned(redact::redacted_path_and_query(request.url())),
     };
-    let log_path = if ctx.api_path.is_some() { shown_path.as_str() } else { request.url().path() };
+    let log_path = if ctx.api_path.is_some() { &*shown_path } else { request.url().path() };
     let category = match &ctx.category {
         Some(category) => Cow::Borrowed(category.as_str()),
         None => client

@@ -81,6 +81,10 @@ impl RetryBudget {
     pub fn deposit_success(&self) {
         let refill = self.success_refill;
         let capacity = self.capacity;
+        // A full budget, the usual case, is only read: no write to a line every caller shares.
+        if self.tokens.load(Ordering::Acquire) >= capacity {
+            return;
+        }
         let _ = self.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
             Some(t.saturating_add(refill).min(capacity))
         });

@@ -1,5 +1,7 @@
 //! Redaction of secrets in what nango logs or prints.
 
+use std::borrow::Cow;
+
 use http::HeaderName;
 
 /// Query parameters whose values are secrets.
@@ -61,15 +63,15 @@ pub fn redacted_path(url: &url::Url) -> String {
 }
 
 /// A path that may carry a query (`/users?access_token=…`), with secret query values redacted.
-pub fn redact_path_str(path: &str) -> String {
+pub fn redact_path_str(path: &str) -> Cow<'_, str> {
     if !path.contains('?') {
-        return path.to_owned();
+        return Cow::Borrowed(path);
     }
     let joined = format!("http://redacted.invalid/{}", path.trim_start_matches('/'));
     match url::Url::parse(&joined) {
-        Ok(url) if path.starts_with('/') => redacted_path_and_query(&url),
-        Ok(url) => redacted_path_and_query(&url).trim_start_matches('/').to_owned(),
-        Err(_) => path.split('?').next().unwrap_or_default().to_owned(),
+        Ok(url) if path.starts_with('/') => Cow::Owned(redacted_path_and_query(&url)),
+        Ok(url) => Cow::Owned(redacted_path_and_query(&url).trim_start_matches('/').to_owned()),
+        Err(_) => Cow::Borrowed(path.split('?').next().unwrap_or_default()),
     }
 }
 

@@ -42,8 +42,7 @@ pub(super) async fn send(
     // (redacted) when there is no template.
     let shown_path = match &ctx.api_path {
         // A template without a query has nothing to redact: borrowed, not copied.
-        Some(path) if !path.contains('?') => Cow::Borrowed(path.as_str()),
-        Some(path) => Cow::Owned(redact::redact_path_str(path)),
+        Some(path) => redact::redact_path_str(path),
         None => Cow::Owned(redact::redacted_path_and_query(request.url())),
     };
     let log_path = if ctx.api_path.is_some() { &*shown_path } else { request.url().path() };

@@ -220,7 +220,20 @@ impl ProviderPolicy for GenericPolicy {
             HeaderName::from_static("x-amzn-requestid"),
             HeaderName::from_static("request-id"),
         ];
-        NAMES.iter().find_map(|name| headers.get(name)?.to_str().ok().map(str::to_owned))
+        let value = if headers.len() <= 16 {
+            // One pass comparing names is cheaper than hashing three names that are usually
+            // absent; the earliest name in `NAMES` wins, as with the lookups.
+            let mut found: [Option<&http::HeaderValue>; 3] = [None; 3];
+            for (name, value) in headers {
+                if let Some(i) = NAMES.iter().position(|wanted| wanted == name) {
+                    found[i].get_or_insert(value);
+                }
+            }
+            found.into_iter().flatten().find(|value| value.to_str().is_ok())
+        } else {
+            NAMES.iter().filter_map(|name| headers.get(name)).find(|value| value.to_str().is_ok())
+        };
+        value.and_then(|value| value.to_str().ok()).map(str::to_owned)
     }
 
     fn rate_limit_signal(

@@ -392,3 +392,70 @@ async fn a_deadline_too_far_to_represent_does_not_overflow_the_clock() {
 
     assert_eq!(response.unwrap().attempts, 1);
 }
+
+#[tokio::test]
+async fn a_timeout_set_on_the_request_shortens_the_clients() {
+    let server = MockServer::start().await;
+    let slow = ResponseTemplate::new(201).set_delay(Duration::from_secs(5));
+    mount_template(&server, "POST", slow, None).await;
+    let clock = clock();
+    // The client allows 30 s; the request asks for 200 ms, which must win.
+    let client = builder(&clock).request_timeout(Duration::from_secs(30)).build().unwrap();
+    let request = client
+        .request(Method::POST, url(&server, "/x"))
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+
+    let error = client.send(request, &RequestContext::new()).await.unwrap_err();
+
+    assert_eq!(error.kind(), &HttpErrorKind::Timeout { sent: true });
+    assert_eq!(error.attempts(), 1);
+}
+
+#[tokio::test]
+async fn every_attempt_sends_the_same_body_and_headers() {
+    let server = MockServer::start().await;
+    mount(&server, "PUT", 503, Some(2)).await;
+    mount(&server, "PUT", 204, None).await;
+    let clock = clock();
+    let client = client(&clock);
+    let request = client
+        .request(Method::PUT, url(&server, "/x?page=2"))
+        .header("x-custom", "kept")
+        .json(&serde_json::json!({"topic": "weekly", "duration": 30}))
+        .build()
+        .unwrap();
+
+    let response = client.send(request, &RequestContext::new()).await.unwrap();
+
+    assert_eq!(response.attempts, 3);
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 3);
+    for attempt in &received {
+        assert_eq!(attempt.url.query(), Some("page=2"));
+        assert_eq!(attempt.headers.get("x-custom").unwrap(), "kept");
+        assert_eq!(attempt.headers.get("content-type").unwrap(), "application/json");
+        let body: serde_json::Value = serde_json::from_slice(&attempt.body).unwrap();
+        assert_eq!(body, serde_json::json!({"topic": "weekly", "duration": 30}));
+    }
+}
+
+#[tokio::test]
+async fn a_large_body_arrives_whole() {
+    let server = MockServer::start().await;
+    // Large enough to arrive in many chunks.
+    let body: Vec<u8> = (0..4_000_000u32).map(|i| (i % 251) as u8).collect();
+    mount_template(&server, "GET", ResponseTemplate::new(200).set_body_bytes(body.clone()), None)
+        .await;
+    let clock = clock();
+    let client = client(&clock);
+
+    let response = client
+        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
+        .await
+        .unwrap();
+
+    assert_eq!(response.body.len(), body.len());
+    assert!(response.body == body, "the body differs from what the server sent");
+}

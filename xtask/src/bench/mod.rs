@@ -105,18 +105,20 @@ fn markdown(report: &Report, quick: bool) -> String {
          clients share one reqwest configuration (pool, connect timeout, user agent); each is \
          warmed up, then the rounds are interleaved in a rotating order. Requests per second \
          are medians over the rounds; the ratios are medians of each round's ratio to raw \
-         reqwest in the same round. Goal: nango-http within 3% of raw reqwest.\n"
+         reqwest in the same round, and the quartiles of nango's ratios show how noisy the \
+         run was. Goal: nango-http within 3% of raw reqwest.\n"
     );
     let _ = writeln!(
         out,
         "| concurrency | rounds x requests | raw reqwest req/s | nango-http req/s | \
-         reqwest-retry req/s | nango / raw | raw + timeout / raw | reqwest-retry / raw |"
+         reqwest-retry req/s | nango / raw | nango / raw quartiles | raw + timeout / raw | \
+         reqwest-retry / raw |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
     for row in &report.overhead {
         let _ = writeln!(
             out,
-            "| {} | {} x {} | {:.0} | {:.0} | {:.0} | {:.3} | {:.3} | {:.3} |",
+            "| {} | {} x {} | {:.0} | {:.0} | {:.0} | {:.3} | {:.3} to {:.3} | {:.3} | {:.3} |",
             row.concurrency,
             row.rounds,
             row.requests,
@@ -124,6 +126,8 @@ fn markdown(report: &Report, quick: bool) -> String {
             row.nango_rps,
             row.middleware_rps,
             row.nango_ratio,
+            row.nango_ratio_quartiles.0,
+            row.nango_ratio_quartiles.1,
             row.raw_timeout_ratio,
             row.middleware_ratio
         );
@@ -133,8 +137,9 @@ fn markdown(report: &Report, quick: bool) -> String {
         "\nThe same rounds, as CPU time of the client thread per request (the clients run on one \
          current-thread runtime, the server on its own thread). CPU time is hardly touched by \
          other processes competing for the machine, so it shows what each layer costs even when \
-         the throughput ratios are noisy. \"raw + timeout\" is raw reqwest with the 30 s \
-         per-request timeout nango-http sets on every attempt.\n"
+         the throughput ratios are noisy. \"raw + timeout\" is raw reqwest with a 30 s \
+         per-request timeout (`RequestBuilder::timeout`), the protection nango-http gives every \
+         attempt (it applies its own timer, which costs less than reqwest's).\n"
     );
     let _ = writeln!(
         out,

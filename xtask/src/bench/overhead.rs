@@ -32,6 +32,8 @@ pub(crate) struct Row {
     /// Median over the rounds of each round's ratio to raw reqwest in the same round.
     pub(crate) raw_timeout_ratio: f64,
     pub(crate) nango_ratio: f64,
+    /// The lower and upper quartiles of the rounds' nango / raw ratios: the noise of the run.
+    pub(crate) nango_ratio_quartiles: (f64, f64),
     pub(crate) middleware_ratio: f64,
     /// Median client-thread CPU per request, in microseconds.
     pub(crate) raw_cpu_us: f64,
@@ -135,25 +137,68 @@ async fn measure(url: url::Url, quick: bool) -> Result<Vec<Row>> {
         }
     };
 
-    // Profiling aid: `NANGO_BENCH_SOLO=raw|nango|middleware[:concurrency]` sends requests
-    // through that client alone (e.g. under `perf record`), prints its figures, then stops.
+    // Profiling aid: `NANGO_BENCH_SOLO=raw|raw_timeout|nango|middleware[:concurrency]` sends
+    // requests (`NANGO_BENCH_SOLO_REQUESTS`, default 20,000 x concurrency up to 5) through that client alone (e.g. under `perf record`), prints its figures, then stops.
     if let Ok(solo) = std::env::var("NANGO_BENCH_SOLO") {
         let (name, concurrency) = solo.split_once(':').unwrap_or((solo.as_str(), "1"));
         let concurrency: usize = concurrency.parse()?;
         let which = match name {
             "raw" => Which::Raw,
+            "raw_timeout" => Which::RawTimeout,
             "nango" => Which::Nango,
             "middleware" => Which::Middleware,
             other => anyhow::bail!("NANGO_BENCH_SOLO: unknown client `{other}`"),
         };
-        let m = one(which, concurrency, 20_000 * concurrency.min(5)).await?;
+        let requests = match std::env::var("NANGO_BENCH_SOLO_REQUESTS") {
+            Ok(n) => n.parse()?,
+            Err(_) => 20_000 * concurrency.min(5),
+        };
+        let m = one(which, concurrency, requests).await?;
         eprintln!("bench: {solo} alone: {:.0} req/s, {:.1} us CPU a request", m.rps, m.cpu_us);
+        return Ok(Vec::new());
+    }
+    // Development aid: `NANGO_BENCH_PAIR=nango|raw_timeout|middleware[:concurrency]` alternates
+    // raw reqwest and that client for 15 rounds and prints the median ratios, in seconds.
+    if let Ok(pair) = std::env::var("NANGO_BENCH_PAIR") {
+        let (name, concurrency) = pair.split_once(':').unwrap_or((pair.as_str(), "1"));
+        let concurrency: usize = concurrency.parse()?;
+        let which = match name {
+            "raw_timeout" => Which::RawTimeout,
+            "nango" => Which::Nango,
+            "middleware" => Which::Middleware,
+            other => anyhow::bail!("NANGO_BENCH_PAIR: unknown client `{other}`"),
+        };
+        let requests = if concurrency == 1 { 3_500 } else { 20_000 };
+        one(Which::Raw, concurrency, requests).await?;
+        one(which, concurrency, requests).await?;
+        let (mut rps, mut cpu) = (Vec::new(), Vec::new());
+        for round in 0..15 {
+            let (a, b) = if round % 2 == 0 {
+                let a = one(Which::Raw, concurrency, requests).await?;
+                (a, one(which, concurrency, requests).await?)
+            } else {
+                let b = one(which, concurrency, requests).await?;
+                (one(Which::Raw, concurrency, requests).await?, b)
+            };
+            rps.push(b.rps / a.rps);
+            cpu.push(b.cpu_us / a.cpu_us);
+        }
+        let q = quartiles(rps.iter().copied());
+        eprintln!(
+            "bench: {pair} / raw: req/s {:.3} (quartiles {:.3} to {:.3}), CPU {:.3}",
+            median(rps),
+            q.0,
+            q.1,
+            median(cpu)
+        );
         return Ok(Vec::new());
     }
     // Many short rounds: a burst of load from another process lands in a few rounds, which the
     // medians then discard, instead of in one client's long run.
+    // Rounds of about half a second each: shorter ones are dominated by the machine's
+    // scheduling noise (a round of 80 ms swung the ratio by 20%).
     let levels =
-        if quick { [(1, 5, 500), (64, 5, 2_000)] } else { [(1, 41, 1_000), (64, 21, 4_000)] };
+        if quick { [(1, 5, 500), (64, 5, 2_000)] } else { [(1, 31, 3_500), (64, 31, 25_000)] };
     let mut rows = Vec::new();
     for (concurrency, rounds, requests) in levels {
         for which in [Which::Raw, Which::RawTimeout, Which::Nango, Which::Middleware] {
@@ -187,6 +232,7 @@ async fn measure(url: url::Url, quick: bool) -> Result<Vec<Row>> {
             middleware_rps: rps(&mw),
             raw_timeout_ratio: ratio(&raw_t),
             nango_ratio: ratio(&nango),
+            nango_ratio_quartiles: quartiles(nango.iter().zip(&raw).map(|(n, r)| n.rps / r.rps)),
             middleware_ratio: ratio(&mw),
             raw_cpu_us: cpu(&raw),
             raw_timeout_cpu_us: cpu(&raw_t),
@@ -195,6 +241,17 @@ async fn measure(url: url::Url, quick: bool) -> Result<Vec<Row>> {
         });
     }
     Ok(rows)
+}
+
+/// The lower and upper quartiles (nearest rank).
+fn quartiles(xs: impl Iterator<Item = f64>) -> (f64, f64) {
+    let mut xs: Vec<f64> = xs.collect();
+    if xs.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    xs.sort_by(f64::total_cmp);
+    let at = |q: f64| xs[((xs.len() - 1) as f64 * q).round() as usize];
+    (at(0.25), at(0.75))
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {

@@ -177,12 +177,14 @@ impl HttpClient {
     ///
     /// # Errors
     /// An [`HttpError`] naming the attempts made, the last status and the provider's message.
-    pub async fn send(
-        &self,
+    // Not an `async fn`: that would wrap the send future in one more state machine, and every
+    // layer copies the request and the response once more.
+    pub fn send<'a>(
+        &'a self,
         request: reqwest::Request,
-        ctx: &RequestContext,
-    ) -> Result<Response, HttpError> {
-        send::send(self, request, ctx).await
+        ctx: &'a RequestContext,
+    ) -> impl Future<Output = Result<Response, HttpError>> + Send + 'a {
+        send::send(self, request, ctx)
     }
 }
 

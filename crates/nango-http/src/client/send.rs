@@ -1,10 +1,12 @@
 //! The send loop: throttle, attempt, classify, decide, wait, repeat inside the deadline.
 
 use std::borrow::Cow;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use http::Method;
-use tracing::{Instrument, debug, debug_span, field, info_span, warn};
+use tracing::level_filters::LevelFilter;
+use tracing::{Instrument, Level, Span, debug, debug_span, field, info_span, warn};
 
 use super::attempt::{self, Wire};
 use super::decide::{self, Decision, Seen};
@@ -29,14 +31,43 @@ struct Plan<'a> {
     deadline: Instant,
     replayable: bool,
     max_attempts: u32,
+    /// The wire timeout of each attempt (before the deadline shortens it).
+    timeout: Duration,
 }
 
-/// The entry point of [`HttpClient::send`].
-pub(super) async fn send(
+/// The entry point of [`HttpClient::send`]: plans the request at once, then runs the attempts
+/// inside the request's span. The whole request is one heap allocation, so the caller's future
+/// stays small (moving it costs a pointer, not the retry loop's state).
+pub(super) fn send<'a>(
+    client: &'a HttpClient,
+    mut request: reqwest::Request,
+    ctx: &'a RequestContext,
+) -> Pin<Box<impl Future<Output = Result<Response, HttpError>> + Send + 'a>> {
+    let (plan, span) = plan(client, &mut request, ctx);
+    let mut original = Some(request);
+    // An `async` block, not an `async fn`: the arguments of an `async fn` are stored twice.
+    Box::pin(async move {
+        // A span nobody listens to is not entered on every poll.
+        let Some(span) = span else {
+            return run(client, &mut original, &plan).await;
+        };
+        let result = run(client, &mut original, &plan).instrument(span.clone()).await;
+        let attempts = match &result {
+            Ok(response) => response.attempts,
+            Err(error) => error.attempts(),
+        };
+        span.record("attempts", attempts);
+        result
+    })
+}
+
+/// What is fixed for the whole request, and its span. Not part of the future: its locals would
+/// be.
+fn plan<'a>(
     client: &HttpClient,
-    request: reqwest::Request,
-    ctx: &RequestContext,
-) -> Result<Response, HttpError> {
+    request: &mut reqwest::Request,
+    ctx: &'a RequestContext,
+) -> (Plan<'a>, Option<Span>) {
     let method = request.method().clone();
     // Logs name the request by its template, else by the URL's path; errors add the query
     // (redacted) when there is no template.
@@ -53,16 +84,33 @@ pub(super) async fn send(
             .category(&method, ctx.api_path.as_deref().unwrap_or(request.url().path()))
             .map_or(Cow::Borrowed("default"), Cow::Owned),
     };
-    let span = info_span!(
-        "http.request",
-        method = %method,
-        path = %log_path,
-        category = %category,
-        attempts = field::Empty,
-    );
+    // Checked first: with tracing's `log` feature on (axum turns it on) and no subscriber, even
+    // a disabled span's fields are handed to `log` on creation and on every record.
+    // `None` rather than a disabled span: dropping a `Span` is a call, dropping `None` is not.
+    let span = (Level::INFO <= LevelFilter::current())
+        .then(|| {
+            info_span!(
+                "http.request",
+                method = %method,
+                path = %log_path,
+                category = %category,
+                attempts = field::Empty,
+            )
+        })
+        .filter(|span| !span.is_disabled());
 
     // A streamed body cannot be replayed (reqwest buffers the others as bytes).
     let streamed = request.body().is_some_and(|body| body.as_bytes().is_none());
+    // A timeout set on the request shortens the client's; nango-http applies it (reqwest would
+    // add a second timer). `timeout_mut` allocates reqwest's extension map: only called when
+    // a timeout is set.
+    let timeout = match request.timeout().copied() {
+        Some(own) => {
+            *request.timeout_mut() = None;
+            own.min(client.request_timeout)
+        }
+        None => client.request_timeout,
+    };
     let started = client.clock.now();
     let plan = Plan {
         ctx,
@@ -76,24 +124,18 @@ pub(super) async fn send(
             .checked_add(ctx.deadline.unwrap_or(client.retry.deadline))
             .unwrap_or_else(|| started + FAR_FUTURE),
         max_attempts: if streamed { 1 } else { client.retry.max_attempts.max(1) },
+        timeout,
     };
-    // Boxed: the retry loop's state is kilobytes, and moving it through the span wrapper and
-    // the caller's futures costs more than one allocation.
-    let result = Box::pin(run(client, request, &plan)).instrument(span.clone()).await;
-    let attempts = match &result {
-        Ok(response) => response.attempts,
-        Err(error) => error.attempts(),
-    };
-    span.record("attempts", attempts);
-    result
+    (plan, span)
 }
 
 async fn run(
     client: &HttpClient,
-    request: reqwest::Request,
+    original: &mut Option<reqwest::Request>,
     plan: &Plan<'_>,
 ) -> Result<Response, HttpError> {
-    let mut original = Some(request);
+    // The buffered body, copied once for all the attempts that send copies.
+    let mut body = None;
     let mut attempt = 0;
     // The clock is read only when time may have passed: a throttle wait, a retry's sleep, an
     // attempt. Reads are not free (a system call on some virtual machines).
@@ -102,7 +144,10 @@ async fn run(
         attempt += 1;
         if let Some(key) = &plan.ctx.throttle_key {
             now = None;
-            let acquired = client.throttle.acquire(key, &plan.category, Some(plan.deadline)).await;
+            // Boxed: only throttled requests pay for the throttle's future (hundreds of bytes),
+            // not every request's state.
+            let acquired =
+                Box::pin(client.throttle.acquire(key, &plan.category, Some(plan.deadline))).await;
             if let Err(Blocked { until, scope }) = acquired {
                 debug!(attempt, ?scope, "not sent: the throttle blocks the key");
                 return Err(error(plan, HttpErrorKind::RateLimited { scope }, attempt - 1)
@@ -116,33 +161,78 @@ async fn run(
         if remaining.is_zero() {
             return Err(error(plan, HttpErrorKind::DeadlineExceeded, attempt - 1));
         }
-        // The last possible attempt sends the original; earlier ones send copies.
-        let next = if attempt < plan.max_attempts {
-            original.as_ref().and_then(reqwest::Request::try_clone)
-        } else {
-            original.take()
+        let span = attempt_span(attempt);
+        // The request lives in a block that ends before the await: a local that is alive
+        // across an await keeps a slot in this future's state, even after it is moved.
+        let attempt_future = {
+            // The last possible attempt sends the original; earlier ones send copies.
+            let next = if attempt < plan.max_attempts {
+                original.as_ref().and_then(|request| copy_of(request, &mut body))
+            } else {
+                original.take()
+            };
+            let Some(request) = next else {
+                let kind = HttpErrorKind::InvalidRequest;
+                let error = error(plan, kind, attempt - 1);
+                return Err(error.with_detail("the body cannot be replayed"));
+            };
+            attempt::execute(&client.inner, request, plan.timeout.min(remaining))
         };
-        let Some(mut request) = next else {
-            let kind = HttpErrorKind::InvalidRequest;
-            return Err(error(plan, kind, attempt - 1).with_detail("the body cannot be replayed"));
+        let wire = match &span {
+            None => attempt_future.await,
+            Some(span) => attempt_future.instrument(span.clone()).await,
         };
-        *request.timeout_mut() = Some(client.request_timeout.min(remaining));
-
-        let seen = one_attempt(client, plan, request, attempt, at).await;
-        let (seen, evidence) = match seen {
-            Ok(response) => {
-                client.budget.deposit_success();
-                return Ok(Response { attempts: attempt, ..response });
-            }
-            Err(failure) => failure,
+        // Scoped, so that nothing of the failed attempt is kept across the retry's sleep.
+        let wait = {
+            let (seen, evidence) = match judge(client, plan, wire, span.as_ref(), attempt, at) {
+                Outcome::Success(response) => {
+                    client.budget.deposit_success();
+                    return Ok(response);
+                }
+                Outcome::Failure(seen, evidence) => (seen, evidence),
+            };
+            let decision = decide::decide(&seen, plan.replayable);
+            let failed = |kind| failure(client, plan, kind, attempt, &evidence);
+            retry_wait(client, plan, &decision, attempt, failed)?
         };
-
-        let decision = decide::decide(&seen, plan.replayable);
-        let failed = |kind| failure(client, plan, kind, attempt, &evidence);
-        let wait = retry_wait(client, plan, &decision, attempt, failed)?;
-        debug!(attempt, reason = decision.retry.unwrap_or("-"), wait_ms = millis(wait), "retrying");
         client.clock.sleep(wait).await;
     }
+}
+
+/// The span of one attempt, or `None` when nobody listens at debug level.
+fn attempt_span(attempt: u32) -> Option<Span> {
+    let span = (Level::DEBUG <= LevelFilter::current()).then(|| {
+        debug_span!(
+            "http.attempt",
+            attempt,
+            status = field::Empty,
+            elapsed_ms = field::Empty,
+            request_id = field::Empty,
+        )
+    });
+    span.filter(|span| !span.is_disabled())
+}
+
+/// A copy of `request` for one attempt, or `None` when its body is a stream.
+///
+/// Not `reqwest::Request::try_clone`: that allocates reqwest's extension map twice for the
+/// timeout, which nango-http applies itself. The body is copied into `body` the first time
+/// and shared by reference count afterwards.
+fn copy_of(
+    request: &reqwest::Request,
+    body: &mut Option<bytes::Bytes>,
+) -> Option<reqwest::Request> {
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    if let Some(original) = request.body() {
+        let bytes = match body {
+            Some(bytes) => bytes.clone(),
+            None => body.insert(bytes::Bytes::copy_from_slice(original.as_bytes()?)).clone(),
+        };
+        *copy.body_mut() = Some(bytes.into());
+    }
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    Some(copy)
 }
 
 /// The wait before the next attempt, or the error that ends the request.
@@ -210,6 +300,7 @@ fn retry_wait(
         warn!(attempt, reason, "retry budget spent: not retried");
         return Err(failed(HttpErrorKind::RetryBudgetExhausted));
     }
+    debug!(attempt, reason, wait_ms = millis(wait), "retrying");
     Ok(wait)
 }
 
@@ -219,39 +310,40 @@ enum Evidence {
     Detail(String),
 }
 
-type Failure = (Seen, Evidence);
+/// How one attempt ended: both sides are large, and either is as likely, so not a `Result`.
+enum Outcome {
+    Success(Response),
+    Failure(Seen, Evidence),
+}
 
-/// Sends one attempt in its own span and reads the outcome through the policy.
-async fn one_attempt(
+/// Reads what one attempt produced through the policy, in the attempt's span.
+fn judge(
     client: &HttpClient,
     plan: &Plan<'_>,
-    request: reqwest::Request,
+    wire: Wire,
+    span: Option<&Span>,
     attempt: u32,
     started: Instant,
-) -> Result<Response, Failure> {
-    let span = debug_span!(
-        "http.attempt",
-        attempt,
-        status = field::Empty,
-        elapsed_ms = field::Empty,
-        request_id = field::Empty,
-    );
-    let wire = attempt::execute(&client.inner, request).instrument(span.clone()).await;
+) -> Outcome {
     // The elapsed time only feeds logs: not measured when nothing listens.
-    let elapsed = if span.is_disabled() && !tracing::enabled!(tracing::Level::DEBUG) {
+    let elapsed = if span.is_none() && !tracing::enabled!(tracing::Level::DEBUG) {
         Duration::ZERO
     } else {
         client.clock.now().saturating_duration_since(started)
     };
-    span.record("elapsed_ms", millis(elapsed));
 
-    let _entered = span.enter();
+    let _entered = span.map(|span| {
+        span.record("elapsed_ms", millis(elapsed));
+        span.enter()
+    });
     match wire {
         Wire::Response { status, headers, body } => {
             let request_id = client.policy.request_id(&headers);
-            span.record("status", status.as_u16());
-            if let Some(id) = &request_id {
-                span.record("request_id", id.as_str());
+            if let Some(span) = span {
+                span.record("status", status.as_u16());
+                if let Some(id) = &request_id {
+                    span.record("request_id", id.as_str());
+                }
             }
             let api_path = plan.ctx.api_path.as_deref().unwrap_or(&plan.shown_path);
             let now_utc = client.clock.now_utc();
@@ -273,21 +365,21 @@ async fn one_attempt(
             );
             let response = Response { status, headers, body, attempts: attempt, request_id };
             if class == Classification::Success {
-                return Ok(response);
+                return Outcome::Success(response);
             }
-            Err((Seen::Response { status, class }, Evidence::Response(response)))
+            Outcome::Failure(Seen::Response { status, class }, Evidence::Response(response))
         }
         Wire::Connect { detail } => {
             debug!(elapsed_ms = millis(elapsed), %detail, "connect error");
-            Err((Seen::Connect, Evidence::Detail(detail)))
+            Outcome::Failure(Seen::Connect, Evidence::Detail(detail))
         }
         Wire::Timeout { sent, detail } => {
             debug!(elapsed_ms = millis(elapsed), sent, %detail, "timeout");
-            Err((Seen::Timeout { sent }, Evidence::Detail(detail)))
+            Outcome::Failure(Seen::Timeout { sent }, Evidence::Detail(detail))
         }
         Wire::Transport { detail } => {
             debug!(elapsed_ms = millis(elapsed), %detail, "transport error");
-            Err((Seen::Transport, Evidence::Detail(detail)))
+            Outcome::Failure(Seen::Transport, Evidence::Detail(detail))
         }
     }
 }

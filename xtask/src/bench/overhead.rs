@@ -66,8 +66,37 @@ enum Which {
 /// current-thread runtime: every request crosses the same two threads whichever client sends it,
 /// instead of landing on a worker chosen by work stealing (which made concurrency 1 bimodal).
 pub(crate) fn run(quick: bool) -> Result<Vec<Row>> {
-    let server_runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    // The clients run on a thread of their own, so that pinning it leaves the other sections
+    // (and the threads and processes they start, which inherit affinity) free to use every core.
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let cores = core_affinity::get_core_ids().filter(|cores| cores.len() >= 2);
+                if let Some(cores) = &cores {
+                    core_affinity::set_for_current(cores[0]);
+                }
+                run_pinned(quick)
+            })
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the overhead benchmark panicked")))
+    })
+}
+
+fn run_pinned(quick: bool) -> Result<Vec<Row>> {
+    // With two cores or more, the clients' thread and the server's are pinned to cores of their
+    // own: a thread moved between cores mid-round was a large part of the rounds' noise.
+    let cores = core_affinity::get_core_ids().filter(|cores| cores.len() >= 2);
+    let server_core = cores.as_ref().map(|cores| cores[1]);
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .on_thread_start(move || {
+            if let Some(core) = server_core {
+                core_affinity::set_for_current(core);
+            }
+        })
+        .enable_all()
+        .build()?;
+
     let listener = server_runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let url = url::Url::parse(&format!("http://{}/v2/ping", listener.local_addr()?))?;
     let app = axum::Router::new().route(

@@ -230,7 +230,9 @@ fn copy_of(
         };
         *copy.body_mut() = Some(bytes.into());
     }
-    *copy.headers_mut() = request.headers().clone();
+    if !request.headers().is_empty() {
+        *copy.headers_mut() = request.headers().clone();
+    }
     *copy.version_mut() = request.version();
     Some(copy)
 }

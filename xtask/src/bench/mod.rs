@@ -2,6 +2,7 @@
 //! baselines measured in the same run, written to `docs/benchmarks.md`; and refresh under
 //! concurrency through nango-oauth.
 
+mod instructions;
 mod memory;
 mod overhead;
 mod ratelimit;
@@ -17,6 +18,8 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub(crate) struct Report {
     pub(crate) overhead: Vec<overhead::Row>,
+    /// `None` when valgrind is not installed.
+    pub(crate) instructions: Option<Vec<instructions::Row>>,
     pub(crate) rate_limited_job: Vec<ratelimit::Row>,
     pub(crate) memory: memory::Row,
     pub(crate) refresh: Vec<refresh::Row>,
@@ -30,6 +33,8 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     }
     eprintln!("bench: overhead against a local server…");
     let overhead = overhead::run(quick)?;
+    eprintln!("bench: instructions per request under callgrind…");
+    let instructions = instructions::run(quick)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let report = runtime.block_on(async {
         eprintln!("bench: a rate-limited job against the sandbox…");
@@ -41,8 +46,13 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     drop(runtime);
     eprintln!("bench: memory with many keys…");
     let memory = memory::run(quick)?;
-    let report =
-        Report { overhead: report.0, rate_limited_job: report.1, memory, refresh: report.2 };
+    let report = Report {
+        overhead: report.0,
+        instructions,
+        rate_limited_job: report.1,
+        memory,
+        refresh: report.2,
+    };
     let markdown = markdown(&report, quick);
     std::fs::write(root.join("docs/benchmarks.md"), &markdown)?;
     if json {
@@ -58,13 +68,14 @@ pub(crate) fn refresh_child(args: &[String]) -> Result<()> {
     refresh::child(args)
 }
 
-/// `--only overhead|ratelimit|memory|refresh`: one section, printed as JSON (the refresh section
+/// `--only overhead|instructions|ratelimit|memory|refresh`: one section, printed as JSON (the refresh section
 /// also as its markdown, on stderr, to paste), `docs/benchmarks.md` left as it is.
 /// For profiling and for quick comparisons while changing nango-http.
 fn only(section: &str, quick: bool) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let value = match section {
         "overhead" => serde_json::to_value(overhead::run(quick)?)?,
+        "instructions" => serde_json::to_value(instructions::run(quick)?)?,
         "ratelimit" => serde_json::to_value(runtime.block_on(ratelimit::run(quick))?)?,
         "memory" => serde_json::to_value(memory::run(quick)?)?,
         "refresh" => {
@@ -75,11 +86,33 @@ fn only(section: &str, quick: bool) -> Result<()> {
             serde_json::to_value(rows)?
         }
         other => {
-            anyhow::bail!("unknown section `{other}`: overhead, ratelimit, memory or refresh")
+            anyhow::bail!(
+                "unknown section `{other}`: overhead, instructions, ratelimit, memory or refresh"
+            )
         }
     };
     println!("{}", serde_json::to_string_pretty(&value)?);
     Ok(())
+}
+
+fn instructions_markdown(out: &mut String, rows: Option<&[instructions::Row]>) {
+    let _ = writeln!(
+        out,
+        "\nThe same clients, as instructions per request of the client thread counted by \
+         valgrind (callgrind) at concurrency 64: each client alone, two runs of different \
+         lengths, the difference divided by the difference in requests (start-up cancels out). \
+         Unlike the figures above, these do not move with the machine's other load, so they \
+         tell a 2% difference from noise; what they miss is time lost to cache misses and \
+         system calls.\n"
+    );
+    let Some(rows) = rows else {
+        let _ = writeln!(out, "Skipped: valgrind is not installed.");
+        return;
+    };
+    let _ = writeln!(out, "| client | instructions a request | / raw reqwest |\n|---|---|---|");
+    for row in rows {
+        let _ = writeln!(out, "| {} | {:.0} | {:.3} |", row.client, row.per_request, row.ratio);
+    }
 }
 
 fn markdown(report: &Report, quick: bool) -> String {
@@ -159,6 +192,7 @@ fn markdown(report: &Report, quick: bool) -> String {
             row.nango_cpu_us - row.raw_cpu_us
         );
     }
+    instructions_markdown(&mut out, report.instructions.as_deref());
     let _ = writeln!(out, "\n## A rate-limited job\n");
     let _ = writeln!(
         out,

@@ -155,8 +155,8 @@ pub trait ProviderPolicy: Send + Sync + fmt::Debug {
     }
 }
 
-/// Plain HTTP semantics: 2xx success; 408/500/502/503/504 transient; 429 rate limited (scope
-/// unknown, `Retry-After` honoured); 401 auth rejected; the rest final.
+/// Plain HTTP semantics: 2xx and 304 success; 408/500/502/503/504 transient; 429 rate limited
+/// (scope unknown, `Retry-After` honoured); 401 auth rejected; the rest final.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct GenericPolicy;
 
@@ -173,7 +173,8 @@ impl ProviderPolicy for GenericPolicy {
         now_utc: SystemTime,
     ) -> Classification {
         // A success needs no Retry-After: the header is read only when the answer may be retried.
-        if status.is_success() {
+        // 304 answers a conditional request: the cached copy is current, nothing failed.
+        if status.is_success() || status == StatusCode::NOT_MODIFIED {
             return Classification::Success;
         }
         let retry_at = crate::retry::retry_after(headers, now_utc);

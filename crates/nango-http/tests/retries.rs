@@ -394,23 +394,118 @@ async fn a_deadline_too_far_to_represent_does_not_overflow_the_clock() {
 }
 
 #[tokio::test]
-async fn a_timeout_set_on_the_request_shortens_the_clients() {
+async fn a_timeout_set_on_the_request_replaces_the_clients() {
     let server = MockServer::start().await;
-    let slow = ResponseTemplate::new(201).set_delay(Duration::from_secs(5));
+    let slow = ResponseTemplate::new(201).set_delay(Duration::from_millis(1_500));
     mount_template(&server, "POST", slow, None).await;
     let clock = clock();
-    // The client allows 30 s; the request asks for 200 ms, which must win.
-    let client = builder(&clock).request_timeout(Duration::from_secs(30)).build().unwrap();
-    let request = client
+
+    // Shorter than the client's: the request's wins, and the POST is not repeated.
+    let patient = builder(&clock).request_timeout(Duration::from_secs(30)).build().unwrap();
+    let request = patient
         .request(Method::POST, url(&server, "/x"))
         .timeout(Duration::from_millis(200))
         .build()
         .unwrap();
-
-    let error = client.send(request, &RequestContext::new()).await.unwrap_err();
-
+    let error = patient.send(request, &RequestContext::new()).await.unwrap_err();
     assert_eq!(error.kind(), &HttpErrorKind::Timeout { sent: true });
     assert_eq!(error.attempts(), 1);
+
+    // Longer than the client's: the request's wins too, as in reqwest.
+    let hasty = builder(&clock).request_timeout(Duration::from_millis(200)).build().unwrap();
+    let request =
+        hasty.request(Method::POST, url(&server, "/x")).timeout(Duration::from_secs(30)).build();
+    let response = hasty.send(request.unwrap(), &RequestContext::new()).await.unwrap();
+    assert_eq!(response.status.as_u16(), 201);
+}
+
+#[tokio::test]
+async fn the_deadline_starts_when_the_future_is_first_polled() {
+    let server = MockServer::start().await;
+    mount(&server, "GET", 503, Some(1)).await;
+    mount(&server, "GET", 200, None).await;
+    let clock = clock();
+    let client = client(&clock);
+    let ctx = RequestContext::new().with_deadline(Duration::from_secs(10));
+    let throttled = ctx.clone().with_throttle_key("acct");
+
+    // Built now, polled later (queued behind other requests): the deadline has not started.
+    let future = client.send(request(&client, Method::GET, url(&server, "/x")), &ctx);
+    let queued = client.send(request(&client, Method::GET, url(&server, "/x")), &throttled);
+    clock.advance(Duration::from_secs(11));
+
+    assert_eq!(future.await.unwrap().attempts, 2);
+    assert_eq!(queued.await.unwrap().attempts, 1);
+}
+
+#[tokio::test]
+async fn the_request_span_is_a_child_of_the_span_it_is_polled_in() {
+    use tracing::Instrument as _;
+
+    let server = MockServer::start().await;
+    mount(&server, "GET", 200, None).await;
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(logs.clone())
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let clock = clock();
+    let client = client(&clock);
+    let ctx = RequestContext::new();
+
+    let future = client.send(request(&client, Method::GET, url(&server, "/x")), &ctx);
+    future.instrument(tracing::info_span!("job", id = 7)).await.unwrap();
+
+    let text = logs.text();
+    assert!(text.contains("job{id=7}:http.request{"), "{text}");
+}
+
+#[tokio::test]
+async fn not_modified_is_an_answer_not_an_error() {
+    let server = MockServer::start().await;
+    mount(&server, "GET", 304, None).await;
+    let clock = clock();
+    let client = client(&clock);
+
+    let response = client
+        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
+        .await
+        .unwrap();
+
+    assert_eq!(response.status.as_u16(), 304);
+    assert_eq!(response.attempts, 1);
+}
+
+/// Log lines written by a `tracing_subscriber::fmt` subscriber.
+#[derive(Clone, Default)]
+struct Logs(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
 }
 
 #[tokio::test]

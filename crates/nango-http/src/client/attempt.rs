@@ -25,8 +25,9 @@ pub(super) enum Wire {
 /// The timeout is applied here rather than through reqwest's per-request timeout, which costs
 /// an extension map on the request and a boxed timer (about 3% of a loopback request's CPU).
 /// It is wall-clock time on the wire, not the injected [`crate::time::Clock`]: a hung socket
-/// does not care about virtual time. A connect timeout is still reqwest's (the client's
-/// `connect_timeout`), so it keeps telling a request never sent from one that may have been.
+/// does not care about virtual time. When this timer fires the request counts as sent, since it
+/// may have been. A connect that times out first, on reqwest's `connect_timeout` (shorter than
+/// the request timeout by default), is known not to have sent anything and says so.
 ///
 /// Not an `async fn`: reqwest's future is created here, so the returned future holds it and
 /// not the request.

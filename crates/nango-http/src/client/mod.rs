@@ -175,6 +175,11 @@ impl HttpClient {
     /// The body must be buffered (not a stream) so that it can be replayed; a streamed body is
     /// sent once, without retries.
     ///
+    /// Each attempt is bounded by the client's request timeout, or by the request's own when it
+    /// has one (`RequestBuilder::timeout`), and by what is left of the deadline. The deadline and
+    /// the request's span start when the returned future is first polled, so the span is a
+    /// child of the span it is polled in.
+    ///
     /// # Errors
     /// An [`HttpError`] naming the attempts made, the last status and the provider's message.
     // Not an `async fn`: that would wrap the send future in one more state machine, and every

@@ -35,18 +35,23 @@ struct Plan<'a> {
     timeout: Duration,
 }
 
-/// The entry point of [`HttpClient::send`]: plans the request at once, then runs the attempts
-/// inside the request's span. The whole request is one heap allocation, so the caller's future
-/// stays small (moving it costs a pointer, not the retry loop's state).
+/// The entry point of [`HttpClient::send`]: on the first poll, plans the request and runs the
+/// attempts inside the request's span. The whole request is one heap allocation, so the caller's
+/// future stays small (moving it costs a pointer, not the retry loop's state).
 pub(super) fn send<'a>(
     client: &'a HttpClient,
-    mut request: reqwest::Request,
+    request: reqwest::Request,
     ctx: &'a RequestContext,
 ) -> Pin<Box<impl Future<Output = Result<Response, HttpError>> + Send + 'a>> {
-    let (plan, span) = plan(client, &mut request, ctx);
     let mut original = Some(request);
     // An `async` block, not an `async fn`: the arguments of an `async fn` are stored twice.
     Box::pin(async move {
+        // Planned when first polled, not when `send` is called: the deadline counts from the
+        // request's start, and the span's parent is the span the caller polls it in.
+        let Some(request) = original.as_mut() else {
+            return Err(HttpError::new(HttpErrorKind::InvalidRequest, "-", "-"));
+        };
+        let (plan, span) = plan(client, request, ctx);
         // A span nobody listens to is not entered on every poll.
         let Some(span) = span else {
             return run(client, &mut original, &plan).await;
@@ -101,13 +106,13 @@ fn plan<'a>(
 
     // A streamed body cannot be replayed (reqwest buffers the others as bytes).
     let streamed = request.body().is_some_and(|body| body.as_bytes().is_none());
-    // A timeout set on the request shortens the client's; nango-http applies it (reqwest would
-    // add a second timer). `timeout_mut` allocates reqwest's extension map: only called when
-    // a timeout is set.
+    // A timeout set on the request replaces the client's, as in reqwest; nango-http applies it
+    // (reqwest would add a second timer). `timeout_mut` allocates reqwest's extension map:
+    // only called when a timeout is set.
     let timeout = match request.timeout().copied() {
         Some(own) => {
             *request.timeout_mut() = None;
-            own.min(client.request_timeout)
+            own
         }
         None => client.request_timeout,
     };
@@ -134,8 +139,6 @@ async fn run(
     original: &mut Option<reqwest::Request>,
     plan: &Plan<'_>,
 ) -> Result<Response, HttpError> {
-    // The buffered body, copied once for all the attempts that send copies.
-    let mut body = None;
     let mut attempt = 0;
     // The clock is read only when time may have passed: a throttle wait, a retry's sleep, an
     // attempt. Reads are not free (a system call on some virtual machines).
@@ -167,7 +170,7 @@ async fn run(
         let attempt_future = {
             // The last possible attempt sends the original; earlier ones send copies.
             let next = if attempt < plan.max_attempts {
-                original.as_ref().and_then(|request| copy_of(request, &mut body))
+                original.as_ref().and_then(copy_of)
             } else {
                 original.take()
             };
@@ -215,21 +218,16 @@ fn attempt_span(attempt: u32) -> Option<Span> {
 
 /// A copy of `request` for one attempt, or `None` when its body is a stream.
 ///
-/// Not `reqwest::Request::try_clone`: that allocates reqwest's extension map twice for the
-/// timeout, which nango-http applies itself. The body is copied into `body` the first time
-/// and shared by reference count afterwards.
-fn copy_of(
-    request: &reqwest::Request,
-    body: &mut Option<bytes::Bytes>,
-) -> Option<reqwest::Request> {
-    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
-    if let Some(original) = request.body() {
-        let bytes = match body {
-            Some(bytes) => bytes.clone(),
-            None => body.insert(bytes::Bytes::copy_from_slice(original.as_bytes()?)).clone(),
-        };
-        *copy.body_mut() = Some(bytes.into());
+/// A request without a body is copied by hand: `reqwest::Request::try_clone` would allocate
+/// reqwest's extension map twice for a timeout nango-http applies itself. One with a body goes
+/// through `try_clone`, which shares the body by reference count instead of copying it.
+/// (A copy made by hand has no `http` extensions: only requests converted from an
+/// `http::Request` carry any, and their last attempt, which sends the original, keeps them.)
+fn copy_of(request: &reqwest::Request) -> Option<reqwest::Request> {
+    if request.body().is_some() {
+        return request.try_clone();
     }
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
     if !request.headers().is_empty() {
         *copy.headers_mut() = request.headers().clone();
     }

@@ -123,8 +123,8 @@ fn markdown(report: &Report, quick: bool) -> String {
         "Written by `cargo xtask bench`{}. Every figure is a ratio against a baseline measured in \
          the same run on the same machine, so the ratios, not the absolute numbers, are what \
          carries from one machine to another. Machine of this run: {} cores, load average {} \
-         when it ended (other work on the machine makes the throughput ratios noisy; the CPU \
-         figures much less so).\n",
+         when it ended (other work on the machine, and on the host of a virtual machine, makes the \
+         throughput and CPU figures noisy; the instruction counts do not move).\n",
         if quick { " --quick" } else { "" },
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         load_average()
@@ -135,7 +135,8 @@ fn markdown(report: &Report, quick: bool) -> String {
         "Requests per second against a local axum server answering a small JSON body, through raw \
          reqwest, through nango-http (retries, throttle bookkeeping with no quota, tracing \
          spans, classification) and through reqwest-middleware with reqwest-retry. The \
-         clients share one reqwest configuration (pool, connect timeout, user agent); each is \
+         clients share one reqwest configuration (pool, connect timeout, user agent) and one \
+         thread, pinned to a core, with the server's thread pinned to another; each client is \
          warmed up, then the rounds are interleaved in a rotating order. Requests per second \
          are medians over the rounds; the ratios are medians of each round's ratio to raw \
          reqwest in the same round, and the quartiles of nango's ratios show how noisy the \
@@ -168,9 +169,10 @@ fn markdown(report: &Report, quick: bool) -> String {
     let _ = writeln!(
         out,
         "\nThe same rounds, as CPU time of the client thread per request (the clients run on one \
-         current-thread runtime, the server on its own thread). CPU time is hardly touched by \
-         other processes competing for the machine, so it shows what each layer costs even when \
-         the throughput ratios are noisy. \"raw + timeout\" is raw reqwest with a 30 s \
+         current-thread runtime, the server on its own thread), medians over the rounds. CPU \
+         time is less touched than throughput by other processes competing for the machine, \
+         but on a virtual machine it still moves by a few percent from run to run. \
+         \"raw + timeout\" is raw reqwest with a 30 s \
          per-request timeout (`RequestBuilder::timeout`), the protection nango-http gives every \
          attempt (it applies its own timer, which costs less than reqwest's).\n"
     );

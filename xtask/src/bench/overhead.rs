@@ -167,17 +167,10 @@ async fn measure(url: url::Url, quick: bool) -> Result<Vec<Row>> {
     };
 
     // Profiling aid: `NANGO_BENCH_SOLO=raw|raw_timeout|nango|middleware[:concurrency]` sends
-    // requests (`NANGO_BENCH_SOLO_REQUESTS`, default 20,000 x concurrency up to 5) through that client alone (e.g. under `perf record`), prints its figures, then stops.
+    // requests (`NANGO_BENCH_SOLO_REQUESTS`, default 20,000 x concurrency up to 5) through that
+    // client alone (e.g. under `perf record` or callgrind), prints its figures, then stops.
     if let Ok(solo) = std::env::var("NANGO_BENCH_SOLO") {
-        let (name, concurrency) = solo.split_once(':').unwrap_or((solo.as_str(), "1"));
-        let concurrency: usize = concurrency.parse()?;
-        let which = match name {
-            "raw" => Which::Raw,
-            "raw_timeout" => Which::RawTimeout,
-            "nango" => Which::Nango,
-            "middleware" => Which::Middleware,
-            other => anyhow::bail!("NANGO_BENCH_SOLO: unknown client `{other}`"),
-        };
+        let (which, concurrency) = client_spec("NANGO_BENCH_SOLO", &solo)?;
         let requests = match std::env::var("NANGO_BENCH_SOLO_REQUESTS") {
             Ok(n) => n.parse()?,
             Err(_) => 20_000 * concurrency.min(5),
@@ -187,16 +180,9 @@ async fn measure(url: url::Url, quick: bool) -> Result<Vec<Row>> {
         return Ok(Vec::new());
     }
     // Development aid: `NANGO_BENCH_PAIR=nango|raw_timeout|middleware[:concurrency]` alternates
-    // raw reqwest and that client for 15 rounds and prints the median ratios, in seconds.
+    // raw reqwest and that client for 15 rounds and prints the median ratios to raw reqwest.
     if let Ok(pair) = std::env::var("NANGO_BENCH_PAIR") {
-        let (name, concurrency) = pair.split_once(':').unwrap_or((pair.as_str(), "1"));
-        let concurrency: usize = concurrency.parse()?;
-        let which = match name {
-            "raw_timeout" => Which::RawTimeout,
-            "nango" => Which::Nango,
-            "middleware" => Which::Middleware,
-            other => anyhow::bail!("NANGO_BENCH_PAIR: unknown client `{other}`"),
-        };
+        let (which, concurrency) = client_spec("NANGO_BENCH_PAIR", &pair)?;
         let requests = if concurrency == 1 { 3_500 } else { 20_000 };
         one(Which::Raw, concurrency, requests).await?;
         one(which, concurrency, requests).await?;
@@ -270,6 +256,21 @@ async fn measure(url: url::Url, quick: bool) -> Result<Vec<Row>> {
         });
     }
     Ok(rows)
+}
+
+/// `client[:concurrency]` of the development aids, e.g. `nango:64`.
+fn client_spec(variable: &str, spec: &str) -> Result<(Which, usize)> {
+    let (name, concurrency) = spec.split_once(':').unwrap_or((spec, "1"));
+    let which = match name {
+        "raw" => Which::Raw,
+        "raw_timeout" => Which::RawTimeout,
+        "nango" => Which::Nango,
+        "middleware" => Which::Middleware,
+        other => anyhow::bail!("{variable}: unknown client `{other}`"),
+    };
+    let concurrency =
+        concurrency.parse().with_context(|| format!("{variable}: concurrency `{concurrency}`"))?;
+    Ok((which, concurrency))
 }
 
 /// The lower and upper quartiles (nearest rank).

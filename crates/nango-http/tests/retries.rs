@@ -554,3 +554,25 @@ async fn a_large_body_arrives_whole() {
     assert_eq!(response.body.len(), body.len());
     assert!(response.body == body, "the body differs from what the server sent");
 }
+
+#[tokio::test]
+async fn a_zero_timeout_is_refused_before_anything_is_sent() {
+    let server = MockServer::start().await;
+    mount(&server, "GET", 200, None).await;
+    let clock = clock();
+
+    let error = builder(&clock).request_timeout(Duration::ZERO).build().unwrap_err();
+    assert_eq!(error.kind(), &HttpErrorKind::InvalidRequest);
+    assert!(error.to_string().contains("request_timeout is zero"), "{error}");
+    let error = builder(&clock).connect_timeout(Duration::ZERO).build().unwrap_err();
+    assert!(error.to_string().contains("connect_timeout is zero"), "{error}");
+
+    let client = client(&clock);
+    let request =
+        client.request(Method::GET, url(&server, "/x")).timeout(Duration::ZERO).build().unwrap();
+    let error = client.send(request, &RequestContext::new()).await.unwrap_err();
+    assert_eq!(error.kind(), &HttpErrorKind::InvalidRequest);
+    assert_eq!(error.attempts(), 0);
+    assert!(error.to_string().contains("timeout is zero"), "{error}");
+    assert_eq!(received(&server).await, 0);
+}

@@ -118,8 +118,20 @@ impl HttpClientBuilder {
     /// Builds the client.
     ///
     /// # Errors
-    /// [`HttpErrorKind::InvalidRequest`] when reqwest cannot build its client (TLS setup).
+    /// [`HttpErrorKind::InvalidRequest`] when a timeout is zero (every attempt would fail at
+    /// once) or when reqwest cannot build its client (TLS setup).
     pub fn build(self) -> Result<HttpClient, HttpError> {
+        for (name, timeout) in
+            [("connect_timeout", self.connect_timeout), ("request_timeout", self.request_timeout)]
+        {
+            if timeout.is_zero() {
+                return Err(HttpError::new(HttpErrorKind::InvalidRequest, "-", "-").with_detail(
+                    format!(
+                        "{name} is zero: every attempt would time out at once; give it a duration"
+                    ),
+                ));
+            }
+        }
         let inner = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .default_headers(self.default_headers)

@@ -51,6 +51,14 @@ pub(super) fn send<'a>(
         let Some(request) = original.as_mut() else {
             return Err(HttpError::new(HttpErrorKind::InvalidRequest, "-", "-"));
         };
+        if request.timeout().is_some_and(Duration::is_zero) {
+            let path = redact::redacted_path_and_query(request.url());
+            let error =
+                HttpError::new(HttpErrorKind::InvalidRequest, request.method().as_str(), &path);
+            return Err(error.with_detail(
+                "the request's timeout is zero: every attempt would time out at once; give it a duration",
+            ));
+        }
         let (plan, span) = plan(client, request, ctx);
         // A span nobody listens to is not entered on every poll.
         let Some(span) = span else {

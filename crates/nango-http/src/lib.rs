@@ -50,6 +50,7 @@ pub mod redact;
 pub mod retry;
 pub mod throttle;
 pub mod time;
+mod timeout;
 
 pub use classify::{
     Classification, GenericPolicy, ProviderError, ProviderPolicy, RateLimitScope, RateLimitSignal,

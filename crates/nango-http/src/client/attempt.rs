@@ -7,6 +7,8 @@ use bytes::{Bytes, BytesMut};
 use futures::FutureExt as _;
 use http::{HeaderMap, StatusCode};
 
+use crate::timeout::Timeouts;
+
 /// What one attempt produced, before the policy reads it.
 #[derive(Debug)]
 pub(super) enum Wire {
@@ -22,22 +24,23 @@ pub(super) enum Wire {
 
 /// Sends `request` and buffers the body, all within `timeout`.
 ///
-/// The timeout is applied here rather than through reqwest's per-request timeout, which costs
-/// an extension map on the request and a boxed timer (about 3% of a loopback request's CPU).
+/// The timeout is applied here, through the client's [`Timeouts`], rather than through
+/// reqwest's per-request timeout, which costs an extension map on the request and a tokio timer.
 /// It is wall-clock time on the wire, not the injected [`crate::time::Clock`]: a hung socket
-/// does not care about virtual time. When this timer fires the request counts as sent, since it
-/// may have been. A connect that times out first, on reqwest's `connect_timeout` (shorter than
-/// the request timeout by default), is known not to have sent anything and says so.
+/// does not care about virtual time. When it fires the request counts as sent, since it may
+/// have been. A connect that times out first, on reqwest's `connect_timeout` (shorter than the
+/// request timeout by default), is known not to have sent anything and says so.
 ///
 /// Not an `async fn`: reqwest's future is created here, so the returned future holds it and
 /// not the request.
-pub(super) fn execute(
+pub(super) fn execute<'a>(
     client: &reqwest::Client,
+    timeouts: &'a Timeouts,
     request: reqwest::Request,
     timeout: Duration,
-) -> impl Future<Output = Wire> + Send + 'static {
+) -> impl Future<Output = Wire> + Send + 'a {
     let exchange = read(client.execute(request));
-    tokio::time::timeout(timeout, exchange).map(|outcome| match outcome {
+    timeouts.bound(timeout, exchange).map(|outcome| match outcome {
         Ok(wire) => wire,
         // The request may have been written (or even processed): count it as sent.
         Err(_elapsed) => Wire::Timeout { sent: true, detail: String::new() },

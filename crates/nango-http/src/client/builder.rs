@@ -11,6 +11,7 @@ use crate::error::{HttpError, HttpErrorKind};
 use crate::retry::{Jitter, RandomJitter, RetryBudget, RetryPolicy};
 use crate::throttle::{Quota, Throttle};
 use crate::time::{Clock, SystemClock};
+use crate::timeout::Timeouts;
 
 /// Builds an [`HttpClient`]. Defaults: [`GenericPolicy`], [`SystemClock`], [`RandomJitter`],
 /// [`RetryPolicy::default`], [`RetryBudget::default`], connect timeout 10 s, request timeout
@@ -154,7 +155,7 @@ impl HttpClientBuilder {
             clock: self.clock,
             jitter: self.jitter,
             retry: self.retry,
-            request_timeout: self.request_timeout,
+            timeouts: Timeouts::new(self.request_timeout),
             throttle,
             budget: self.budget.unwrap_or_default(),
         })

@@ -17,6 +17,7 @@ use crate::error::HttpError;
 use crate::retry::{Jitter, RetryBudget, RetryPolicy};
 use crate::throttle::Throttle;
 use crate::time::Clock;
+use crate::timeout::Timeouts;
 
 pub use builder::HttpClientBuilder;
 
@@ -130,7 +131,8 @@ pub struct HttpClient {
     clock: Arc<dyn Clock>,
     jitter: Arc<dyn Jitter>,
     retry: RetryPolicy,
-    request_timeout: Duration,
+    /// The request timeout and the queue of the attempts running under it.
+    timeouts: Timeouts,
     throttle: Arc<Throttle>,
     budget: Arc<RetryBudget>,
 }

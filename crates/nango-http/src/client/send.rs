@@ -122,7 +122,7 @@ fn plan<'a>(
             *request.timeout_mut() = None;
             own
         }
-        None => client.request_timeout,
+        None => client.timeouts.timeout(),
     };
     let started = client.clock.now();
     let plan = Plan {
@@ -187,7 +187,7 @@ async fn run(
                 let error = error(plan, kind, attempt - 1);
                 return Err(error.with_detail("the body cannot be replayed"));
             };
-            attempt::execute(&client.inner, request, plan.timeout.min(remaining))
+            attempt::execute(&client.inner, &client.timeouts, request, plan.timeout.min(remaining))
         };
         let wire = match &span {
             None => attempt_future.await,

@@ -1,0 +1,147 @@
+//! One thread per process that wakes attempts at their deadlines.
+//!
+//! A thread rather than a tokio task: a task lives on one runtime, and an attempt on another
+//! runtime (a client shared by two) would lose its timeout when that runtime stops, or stalls
+//! while a current-thread runtime is not being driven. The thread sleeps until the earliest
+//! deadline of every queue; an attempt wakes it only when its own deadline comes sooner than
+//! that, which with one timeout per queue happens once per idle-to-busy change, not per request.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
+use std::time::Instant;
+
+use super::queue::TimeoutQueue;
+
+/// `next_wake` while the thread is awake: every registration tells it, so none is missed.
+const AWAKE: u64 = 0;
+/// `next_wake` while the thread sleeps with nothing to wait for.
+const NEVER: u64 = u64::MAX;
+
+/// The process's watcher, started on first use; `None` if the thread could not be spawned.
+static WATCHER: OnceLock<Option<Arc<Watcher>>> = OnceLock::new();
+
+#[derive(Debug)]
+pub(crate) struct Watcher {
+    origin: Instant,
+    /// When the thread will next wake, in nanoseconds after `origin`, or `AWAKE` or `NEVER`.
+    next_wake: AtomicU64,
+    state: Mutex<State>,
+    wake: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    queues: Vec<Weak<TimeoutQueue>>,
+    /// How many queues were alive at the last pruning of dropped ones.
+    alive_at_prune: usize,
+    /// A deadline earlier than the thread's next wake was registered.
+    dirty: bool,
+}
+
+impl Watcher {
+    /// The process's watcher, spawning its thread on first use; `None` when the thread cannot
+    /// be spawned (attempts then fall back to tokio's timer).
+    pub(crate) fn shared() -> Option<&'static Arc<Watcher>> {
+        WATCHER
+            .get_or_init(|| {
+                #[allow(clippy::disallowed_methods)] // wire time: see `super`
+                let origin = Instant::now();
+                let watcher = Arc::new(Watcher {
+                    origin,
+                    next_wake: AtomicU64::new(AWAKE),
+                    state: Mutex::new(State::default()),
+                    wake: Condvar::new(),
+                });
+                let run = watcher.clone();
+                std::thread::Builder::new()
+                    .name("nango-http-timeouts".to_owned())
+                    .spawn(move || run.run())
+                    .ok()
+                    .map(|_| watcher)
+            })
+            .as_ref()
+    }
+
+    /// Watches `queue` until it is dropped.
+    pub(crate) fn watch(&self, queue: &Arc<TimeoutQueue>) {
+        let mut state = self.lock();
+        // Clients built and dropped without a request never wake the thread to prune them:
+        // pruned here when the list has doubled, so it follows the clients alive.
+        if state.queues.len() >= 2 * state.alive_at_prune.max(16) {
+            state.queues.retain(|queue| queue.strong_count() > 0);
+            state.alive_at_prune = state.queues.len();
+        }
+        state.queues.push(Arc::downgrade(queue));
+    }
+
+    /// How many queues are watched (dropped ones not yet pruned included).
+    #[cfg(test)]
+    pub(crate) fn watched(&self) -> usize {
+        self.lock().queues.len()
+    }
+
+    /// An attempt was registered with `deadline`: wakes the thread if it would sleep past it.
+    pub(crate) fn deadline_added(&self, deadline: Instant) {
+        let next_wake = self.next_wake.load(Ordering::SeqCst);
+        if next_wake != AWAKE && next_wake <= self.nanos(deadline) {
+            return;
+        }
+        self.lock().dirty = true;
+        self.wake.notify_one();
+    }
+
+    /// Nanoseconds from `origin` to `at`, never `AWAKE` nor `NEVER`.
+    fn nanos(&self, at: Instant) -> u64 {
+        let nanos = at.saturating_duration_since(self.origin).as_nanos();
+        u64::try_from(nanos).unwrap_or(NEVER - 1).clamp(AWAKE + 1, NEVER - 1)
+    }
+
+    fn run(&self) {
+        let mut woken = Vec::new();
+        let mut queues = Vec::new();
+        let mut state = self.lock();
+        loop {
+            self.next_wake.store(AWAKE, Ordering::SeqCst);
+            state.dirty = false;
+            state.queues.retain(|queue| match queue.upgrade() {
+                Some(queue) => {
+                    queues.push(queue);
+                    true
+                }
+                None => false,
+            });
+            drop(state);
+
+            #[allow(clippy::disallowed_methods)] // wire time: see `super`
+            let now = Instant::now();
+            let next = queues.drain(..).filter_map(|queue| queue.expire(now, &mut woken)).min();
+            woken.drain(..).for_each(std::task::Waker::wake);
+
+            state = self.lock();
+            // A registration raced the sweep above with an earlier deadline: sweep again.
+            if state.dirty {
+                continue;
+            }
+            state = match next {
+                None => {
+                    self.next_wake.store(NEVER, Ordering::SeqCst);
+                    self.wake.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner())
+                }
+                Some(deadline) => {
+                    self.next_wake.store(self.nanos(deadline), Ordering::SeqCst);
+                    #[allow(clippy::disallowed_methods)] // wire time: see `super`
+                    let wait = deadline.saturating_duration_since(Instant::now());
+                    let (state, _) = self
+                        .wake
+                        .wait_timeout(state, wait)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    state
+                }
+            };
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

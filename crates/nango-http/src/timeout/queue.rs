@@ -60,6 +60,11 @@ impl TimeoutQueue {
         self.timeout
     }
 
+    /// How long after its start an attempt expires: the timeout, at most a year.
+    pub(crate) fn span(&self) -> Duration {
+        self.span
+    }
+
     /// Adds an attempt that started at `now`; returns its sequence number, and its deadline
     /// when it is the queue's first (the watcher must learn of it; a later entry's deadline
     /// never comes before the first's).

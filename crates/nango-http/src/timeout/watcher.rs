@@ -17,6 +17,9 @@ const AWAKE: u64 = 0;
 /// `next_wake` while the thread sleeps with nothing to wait for.
 const NEVER: u64 = u64::MAX;
 
+/// Sweeps with nothing running after which the thread sleeps until an attempt tells it.
+const IDLE_SWEEPS: u32 = 2;
+
 /// The process's watcher, started on first use; `None` if the thread could not be spawned.
 static WATCHER: OnceLock<Option<Arc<Watcher>>> = OnceLock::new();
 
@@ -99,6 +102,7 @@ impl Watcher {
     fn run(&self) {
         let mut woken = Vec::new();
         let mut queues = Vec::new();
+        let mut idle_sweeps = 0;
         let mut state = self.lock();
         loop {
             self.next_wake.store(AWAKE, Ordering::SeqCst);
@@ -114,8 +118,24 @@ impl Watcher {
 
             #[allow(clippy::disallowed_methods)] // wire time: see `super`
             let now = Instant::now();
+            let shortest = queues.iter().map(|queue| queue.span()).min();
             let next = queues.drain(..).filter_map(|queue| queue.expire(now, &mut woken)).min();
             woken.drain(..).for_each(std::task::Waker::wake);
+            let next = match next {
+                Some(deadline) => {
+                    idle_sweeps = 0;
+                    Some(deadline)
+                }
+                // Nothing is running. Sleeping one shortest timeout still means that attempts
+                // starting meanwhile need not wake the thread (their deadlines come later),
+                // which spares sparse traffic a wake-up per request; after a few such sweeps
+                // the thread sleeps until an attempt tells it.
+                None if idle_sweeps < IDLE_SWEEPS => {
+                    idle_sweeps += 1;
+                    shortest.map(|span| now + span)
+                }
+                None => None,
+            };
 
             state = self.lock();
             // A registration raced the sweep above with an earlier deadline: sweep again.

@@ -35,7 +35,7 @@ pub(crate) struct Elapsed;
 pub(crate) struct Timeouts {
     queue: Arc<TimeoutQueue>,
     /// `None` when the watcher thread could not be started: every attempt uses tokio's timer.
-    watcher: Option<&'static Watcher>,
+    watcher: Option<Arc<Watcher>>,
 }
 
 impl fmt::Debug for Timeouts {
@@ -51,10 +51,10 @@ impl Timeouts {
     /// Attempts bounded by `timeout`, the client's request timeout.
     pub(crate) fn new(timeout: Duration) -> Self {
         let queue = Arc::new(TimeoutQueue::new(timeout));
-        let watcher = Watcher::shared().map(|watcher| {
+        let watcher = Watcher::shared();
+        if let Some(watcher) = &watcher {
             watcher.watch(&queue);
-            &**watcher
-        });
+        }
         Self { queue, watcher }
     }
 
@@ -65,7 +65,7 @@ impl Timeouts {
 
     /// `future`, failed with [`Elapsed`] if it has not finished `timeout` after its first poll.
     pub(crate) fn bound<F: Future>(&self, timeout: Duration, future: F) -> Bounded<'_, F> {
-        match self.watcher {
+        match &self.watcher {
             Some(watcher) if timeout == self.queue.timeout() => {
                 Bounded::Queued { inner: future, queue: &self.queue, watcher, ticket: None }
             }
@@ -84,7 +84,7 @@ pin_project! {
             #[pin]
             inner: F,
             queue: &'a TimeoutQueue,
-            watcher: &'static Watcher,
+            watcher: &'a Watcher,
             ticket: Option<Ticket<'a>>,
         },
         /// On tokio's timer.
@@ -235,6 +235,28 @@ mod tests {
         }
         // Other tests' clients may be alive too, but never thousands.
         assert!(watcher.watched() < 1_000, "{} queues watched", watcher.watched());
+    }
+
+    #[tokio::test]
+    async fn a_waker_that_panics_does_not_stop_the_watcher() {
+        struct Panics;
+        impl std::task::Wake for Panics {
+            fn wake(self: Arc<Self>) {
+                panic!("this waker panics (expected by the test)");
+            }
+        }
+        let timeouts = Timeouts::new(Duration::from_millis(5));
+        #[allow(clippy::disallowed_methods)] // wire time, as the attempts read it
+        let now = Instant::now();
+        let waker = std::task::Waker::from(Arc::new(Panics));
+        let (seq, first) = timeouts.queue.register(now, &waker);
+        if let (Some(deadline), Some(watcher)) = (first, &timeouts.watcher) {
+            watcher.deadline_added(deadline);
+        }
+        // Queued after it: expires only if the thread lived through the panic.
+        let hung = timeouts.bound(timeouts.timeout(), std::future::pending::<()>());
+        assert_eq!(hung.await, Err(Elapsed));
+        assert!(timeouts.queue.has_expired(seq));
     }
 
     #[allow(clippy::disallowed_methods)] // an instant past every deadline of these tests

@@ -5,9 +5,14 @@
 //! while a current-thread runtime is not being driven. The thread sleeps until the earliest
 //! deadline of every queue; an attempt wakes it only when its own deadline comes sooner than
 //! that, which with one timeout per queue happens once per idle-to-busy change, not per request.
+//!
+//! A thread does not survive `fork`: clients built in a forked child get a watcher of the
+//! child's own (the process id is checked when a client is built), but a client built before
+//! the fork and used in the child has no watcher there, and its attempts never time out.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Instant;
 
 use super::queue::TimeoutQueue;
@@ -20,11 +25,13 @@ const NEVER: u64 = u64::MAX;
 /// Sweeps with nothing running after which the thread sleeps until an attempt tells it.
 const IDLE_SWEEPS: u32 = 2;
 
-/// The process's watcher, started on first use; `None` if the thread could not be spawned.
-static WATCHER: OnceLock<Option<Arc<Watcher>>> = OnceLock::new();
+/// The process's watcher, started on first use.
+static WATCHER: Mutex<Option<Arc<Watcher>>> = Mutex::new(None);
 
 #[derive(Debug)]
 pub(crate) struct Watcher {
+    /// The process that started the thread: a forked child needs a thread of its own.
+    pid: u32,
     origin: Instant,
     /// When the thread will next wake, in nanoseconds after `origin`, or `AWAKE` or `NEVER`.
     next_wake: AtomicU64,
@@ -42,27 +49,31 @@ struct State {
 }
 
 impl Watcher {
-    /// The process's watcher, spawning its thread on first use; `None` when the thread cannot
-    /// be spawned (attempts then fall back to tokio's timer).
-    pub(crate) fn shared() -> Option<&'static Arc<Watcher>> {
-        WATCHER
-            .get_or_init(|| {
-                #[allow(clippy::disallowed_methods)] // wire time: see `super`
-                let origin = Instant::now();
-                let watcher = Arc::new(Watcher {
-                    origin,
-                    next_wake: AtomicU64::new(AWAKE),
-                    state: Mutex::new(State::default()),
-                    wake: Condvar::new(),
-                });
-                let run = watcher.clone();
-                std::thread::Builder::new()
-                    .name("nango-http-timeouts".to_owned())
-                    .spawn(move || run.run())
-                    .ok()
-                    .map(|_| watcher)
-            })
-            .as_ref()
+    /// The process's watcher, spawning its thread on first use (and again in a forked child);
+    /// `None` when the thread cannot be spawned (attempts then fall back to tokio's timer, and
+    /// the next client built tries again).
+    pub(crate) fn shared() -> Option<Arc<Watcher>> {
+        let mut slot = WATCHER.lock().unwrap_or_else(PoisonError::into_inner);
+        let pid = std::process::id();
+        if let Some(watcher) = slot.as_ref().filter(|watcher| watcher.pid == pid) {
+            return Some(watcher.clone());
+        }
+        #[allow(clippy::disallowed_methods)] // wire time: see `super`
+        let origin = Instant::now();
+        let watcher = Arc::new(Watcher {
+            pid,
+            origin,
+            next_wake: AtomicU64::new(AWAKE),
+            state: Mutex::new(State::default()),
+            wake: Condvar::new(),
+        });
+        let run = watcher.clone();
+        std::thread::Builder::new()
+            .name("nango-http-timeouts".to_owned())
+            .spawn(move || run.run())
+            .ok()?;
+        *slot = Some(watcher.clone());
+        Some(watcher)
     }
 
     /// Watches `queue` until it is dropped.
@@ -120,7 +131,10 @@ impl Watcher {
             let now = Instant::now();
             let shortest = queues.iter().map(|queue| queue.span()).min();
             let next = queues.drain(..).filter_map(|queue| queue.expire(now, &mut woken)).min();
-            woken.drain(..).for_each(std::task::Waker::wake);
+            for waker in woken.drain(..) {
+                // A waker that panics must not stop the thread every client's timeouts need.
+                let _ = std::panic::catch_unwind(AssertUnwindSafe(|| waker.wake()));
+            }
             let next = match next {
                 Some(deadline) => {
                     idle_sweeps = 0;

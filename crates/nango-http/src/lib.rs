@@ -41,6 +41,12 @@
 //! - A daily 429 is never retried; the key and category are blocked in the [`Throttle`] until the
 //!   reset, so later calls fail locally without a request.
 //! - Every retry spends from the client's [`RetryBudget`]; successes refill it.
+//!
+//! # Timeouts
+//! Each attempt is bounded by the request timeout, from sending to the end of the body, in wall
+//! time. The attempts of a client share one deadline queue, and one background thread per
+//! process (`nango-http-timeouts`, started with the first client) wakes those that reach their
+//! deadline, so an attempt costs no timer of the runtime's; see `docs/architecture.md`.
 #![forbid(unsafe_code)]
 
 pub mod classify;

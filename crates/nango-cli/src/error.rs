@@ -230,6 +230,17 @@ impl From<nango_oauth::Error> for CliError {
                     ),
                 );
             }
+            // The CLI's own words: the hint names the flag that asked for pages.
+            Error::Pagination { path, problem: nango_oauth::PaginationProblem::NotAList } => {
+                return CliError::new(
+                    ExitKind::Usage,
+                    format!(
+                        "the answer of {path} has no list field, so there are no pages to follow"
+                    ),
+                )
+                .with_hint("Call this endpoint without --paginate; it returns one object.");
+            }
+            Error::Pagination { .. } => return CliError::new(ExitKind::Provider, e.to_string()),
             Error::Config { .. } => {
                 return CliError::new(ExitKind::Config, e.to_string())
                     .with_hint("Fix the integration in the integrations file, then try again.");
@@ -371,6 +382,25 @@ mod tests {
         let missing = CliError::from(missing);
         assert_eq!(missing.exit_kind(), ExitKind::Reauth);
         assert!(missing.render().contains("--connection 'a b'`"));
+    }
+
+    #[test]
+    fn a_listing_that_is_not_a_list_is_a_usage_error_and_a_looping_cursor_the_providers() {
+        use nango_oauth::PaginationProblem;
+        let path = "/users/me".to_owned();
+        let problem = PaginationProblem::NotAList;
+        let not_a_list = CliError::from(nango_oauth::Error::Pagination { path, problem });
+        assert_eq!(not_a_list.exit_kind(), ExitKind::Usage);
+        assert_eq!(
+            not_a_list.render(),
+            "error: the answer of /users/me has no list field, so there are no pages to follow\n\
+             Call this endpoint without --paginate; it returns one object."
+        );
+        let path = "/users".to_owned();
+        let problem = PaginationProblem::RepeatedCursor;
+        let looping = CliError::from(nango_oauth::Error::Pagination { path, problem });
+        assert_eq!(looping.exit_kind(), ExitKind::Provider);
+        assert!(looping.render().contains("/users"), "{}", looping.render());
     }
 
     #[test]

@@ -7,7 +7,6 @@ mod context;
 mod error;
 mod logging;
 mod output;
-mod pagination;
 mod providers;
 
 use std::process::ExitCode;

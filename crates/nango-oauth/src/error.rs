@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use nango_http::HttpError;
 
+use crate::pages::PaginationProblem;
+
 /// What went wrong in an OAuth flow, the token lifecycle or the token store.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -100,6 +102,15 @@ pub enum Error {
     #[error(transparent)]
     Http(#[from] HttpError),
 
+    /// A listing could not be followed page by page ([`crate::Session::pages`]).
+    #[error("{}", pagination(.path, .problem))]
+    Pagination {
+        /// The listing's path, without its query.
+        path: String,
+        /// What went wrong.
+        problem: PaginationProblem,
+    },
+
     /// The token store failed.
     #[error("token store: {detail}")]
     Store {
@@ -127,6 +138,23 @@ pub enum Error {
 
 fn describe(description: &Option<String>) -> String {
     description.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()
+}
+
+fn pagination(path: &str, problem: &PaginationProblem) -> String {
+    match problem {
+        PaginationProblem::NotAList => format!(
+            "the answer of {path} has no list field, so there are no pages to follow; request it \
+             once instead"
+        ),
+        PaginationProblem::RepeatedCursor => format!(
+            "the provider sent a cursor of {path} that it had sent before, so following it would \
+             loop; stopped with the listing incomplete, try it again later"
+        ),
+        PaginationProblem::Unreadable { detail } => format!(
+            "a page of {path} could not be read ({detail}); check that the blueprint's \
+             pagination matches the provider's list answers"
+        ),
+    }
 }
 
 fn status_suffix(status: &Option<u16>) -> String {
@@ -167,6 +195,14 @@ impl Error {
     pub fn oauth_error(&self) -> Option<&str> {
         match self {
             Error::OAuth { error, .. } | Error::AuthorizationDenied { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Why a listing could not be followed page by page, if that is what failed.
+    pub fn pagination_problem(&self) -> Option<&PaginationProblem> {
+        match self {
+            Error::Pagination { problem, .. } => Some(problem),
             _ => None,
         }
     }

@@ -12,7 +12,8 @@
 //!   into [`Error::NeedsReauth`] with the record kept.
 //! - [`TokenStore`]: [`SqliteStore`] (WAL, mode 0600, AES-256-GCM at rest with the connection as
 //!   associated data, key rotation) and [`MemoryStore`].
-//! - [`Session`]: signs API requests and replays once after a refresh.
+//! - [`Session`]: signs API requests and replays once after a refresh; [`Session::pages`] and
+//!   [`Session::items`] follow a listing's cursor as the blueprint declares it, lazily.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -34,6 +35,7 @@ pub mod clients;
 pub mod error;
 pub mod flow;
 pub mod home;
+pub mod pages;
 pub mod parse;
 pub mod pkce;
 pub(crate) mod refresh;
@@ -51,6 +53,7 @@ pub use client::OAuthClient;
 pub use error::{Error, Result};
 pub use flow::PendingAuthorization;
 pub use home::nango_home;
+pub use pages::{ListPage, Page, PaginationProblem};
 pub use session::Session;
 pub use store::{
     Connection, ConnectionRef, ConnectionStatus, Keyring, MemoryStore, SqliteStore, TokenStore,

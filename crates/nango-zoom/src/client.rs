@@ -2,10 +2,9 @@
 //! through [`Session::request`].
 
 use futures::Stream;
-use futures::stream::{self, TryStreamExt};
-use http::Method;
+use http::{HeaderMap, Method};
+use nango_config::blueprint::{ApiSpec, PaginationSpec};
 use nango_oauth::{Error, Session};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::models::{Meeting, MeetingPage, MeetingRequest, User, UserPage};
@@ -13,16 +12,31 @@ use crate::models::{Meeting, MeetingPage, MeetingRequest, User, UserPage};
 /// The largest `page_size` Zoom accepts on most list endpoints.
 pub const MAX_PAGE_SIZE: u32 = 300;
 
+/// Zoom's cursor pagination, as the built-in `zoom:v0` and `zoom-server-to-server:v0`
+/// blueprints declare it: `next_page_token` in the body and the query, `page_size` up to
+/// [`MAX_PAGE_SIZE`]. [`Zoom`] uses it when the integration's blueprint declares none.
+pub fn pagination() -> PaginationSpec {
+    PaginationSpec::Cursor {
+        cursor_param: "next_page_token".into(),
+        cursor_field: "next_page_token".into(),
+        page_size_param: Some("page_size".into()),
+        max_page_size: Some(MAX_PAGE_SIZE),
+    }
+}
+
 /// Typed access to Zoom's users and meetings.
 #[derive(Debug, Clone)]
 pub struct Zoom {
     session: Session,
+    pagination: PaginationSpec,
 }
 
 impl Zoom {
-    /// Wraps an authorised session of a Zoom integration.
+    /// Wraps an authorised session of a Zoom integration. Listings page as the integration's
+    /// blueprint says (`api.pagination`, overrides included), else as [`pagination`].
     pub fn new(session: Session) -> Self {
-        Self { session }
+        let pagination = pagination_of(&session.oauth().integration().blueprint.api);
+        Self { session, pagination }
     }
 
     /// The session underneath, for any other endpoint.
@@ -48,13 +62,20 @@ impl Zoom {
     }
 
     /// Every user of the account with `status` (Zoom's default: `active`), page after page
-    /// over `next_page_token`, as a stream.
+    /// over `next_page_token`, as a stream. A page is fetched when the items before it have
+    /// been taken.
+    ///
+    /// # Errors
+    /// Each item may be an error of [`Session::items`]; the stream ends after it.
     pub fn users(&self, status: Option<&str>) -> impl Stream<Item = Result<User, Error>> + '_ {
-        let mut path = format!("/users?page_size={MAX_PAGE_SIZE}");
-        if let Some(status) = status {
-            path.push_str(&format!("&status={}", segment(status)));
-        }
-        paginate::<UserPage, _>(&self.session, path, |page| (page.users, page.next_page_token))
+        let path = match status {
+            Some(status) => {
+                let mut query = url::form_urlencoded::Serializer::new(String::new());
+                format!("/users?{}", query.append_pair("status", status).finish())
+            }
+            None => "/users".to_owned(),
+        };
+        self.session.items::<UserPage>(&self.pagination, &path, HeaderMap::new())
     }
 
     /// `POST /users/{userId}/meetings`.
@@ -78,10 +99,13 @@ impl Zoom {
         self.session.request_json(Method::GET, &format!("/meetings/{meeting_id}"), None).await
     }
 
-    /// Every meeting of a user, as a stream.
+    /// Every meeting of a user, page after page, as a stream.
+    ///
+    /// # Errors
+    /// Each item may be an error of [`Session::items`]; the stream ends after it.
     pub fn meetings(&self, user_id: &str) -> impl Stream<Item = Result<Meeting, Error>> + '_ {
-        let path = format!("/users/{}/meetings?page_size={MAX_PAGE_SIZE}", segment(user_id));
-        paginate::<MeetingPage, _>(&self.session, path, |p| (p.meetings, p.next_page_token))
+        let path = format!("/users/{}/meetings", segment(user_id));
+        self.session.items::<MeetingPage>(&self.pagination, &path, HeaderMap::new())
     }
 
     /// `PATCH /meetings/{meetingId}` (answers 204).
@@ -111,30 +135,9 @@ impl Zoom {
     }
 }
 
-/// A stream of the items of every page of `path`, following Zoom's `next_page_token` until it
-/// is empty. The same filters are sent with every page, as Zoom requires.
-pub fn paginate<P, T>(
-    session: &Session,
-    path: String,
-    split: fn(P) -> (Vec<T>, Option<String>),
-) -> impl Stream<Item = Result<T, Error>> + '_
-where
-    P: DeserializeOwned + 'static,
-    T: 'static,
-{
-    let state = Some((path, None::<String>));
-    stream::try_unfold(state, move |state| async move {
-        let Some((path, cursor)) = state else { return Ok::<_, Error>(None) };
-        let url = match &cursor {
-            Some(token) => format!("{path}&next_page_token={}", segment(token)),
-            None => path.clone(),
-        };
-        let page: P = session.request_json(Method::GET, &url, None).await?;
-        let (items, next) = split(page);
-        let next = next.filter(|t| !t.is_empty() && Some(t) != cursor.as_ref());
-        Ok(Some((stream::iter(items.into_iter().map(Ok)), next.map(|n| (path, Some(n))))))
-    })
-    .try_flatten()
+/// The blueprint's pagination, or Zoom's when it declares none.
+fn pagination_of(api: &ApiSpec) -> PaginationSpec {
+    api.pagination.clone().unwrap_or_else(pagination)
 }
 
 /// Percent-encodes one path segment or query value.
@@ -147,4 +150,34 @@ fn to_json(request: &MeetingRequest) -> Result<Value, Error> {
         context: "encoding the meeting".into(),
         source: std::io::Error::other(e),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use nango_config::Blueprints;
+
+    use super::*;
+
+    #[test]
+    fn the_built_in_blueprints_page_like_zoom() {
+        for reference in ["zoom:v0", "zoom-server-to-server:v0"] {
+            let blueprint = Blueprints::builtin().get(reference).unwrap();
+            assert_eq!(blueprint.api.pagination, Some(pagination()), "{reference}");
+        }
+    }
+
+    #[test]
+    fn a_blueprint_without_pagination_pages_like_zoom_and_one_with_it_as_it_says() {
+        let mut api = Blueprints::builtin().get("zoom:v0").unwrap().api;
+        api.pagination = None;
+        assert_eq!(pagination_of(&api), pagination());
+        let smaller = PaginationSpec::Cursor {
+            cursor_param: "next_page_token".into(),
+            cursor_field: "next_page_token".into(),
+            page_size_param: Some("page_size".into()),
+            max_page_size: Some(100),
+        };
+        api.pagination = Some(smaller.clone());
+        assert_eq!(pagination_of(&api), smaller);
+    }
 }

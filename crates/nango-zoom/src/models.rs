@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use nango_oauth::ListPage;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -65,6 +66,14 @@ pub struct UserPage {
     pub page_size: Option<u32>,
 }
 
+impl ListPage for UserPage {
+    type Item = User;
+
+    fn into_items(self) -> Vec<User> {
+        self.users
+    }
+}
+
 /// A meeting (`GET /meetings/{meetingId}`, the 201 of `POST /users/{userId}/meetings`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Meeting {
@@ -117,6 +126,14 @@ pub struct MeetingPage {
     /// Matching meetings across all pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_records: Option<u64>,
+}
+
+impl ListPage for MeetingPage {
+    type Item = Meeting;
+
+    fn into_items(self) -> Vec<Meeting> {
+        self.meetings
+    }
 }
 
 /// The body of `POST /users/{userId}/meetings` and of `PATCH /meetings/{meetingId}`. Unset

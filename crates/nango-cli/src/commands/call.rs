@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
+use futures::TryStreamExt;
 use http::{HeaderMap, Method};
 use nango_oauth::Session;
 use serde_json::Value;
@@ -11,7 +12,6 @@ use crate::cli::CallArgs;
 use crate::context::{Paths, Runtime};
 use crate::error::{CliError, CliResult, ExitKind};
 use crate::output::{self, Style};
-use crate::pagination;
 
 pub(crate) async fn run(paths: &Paths, args: CallArgs) -> CliResult {
     let method = parse_method(&args.method)?;
@@ -157,16 +157,18 @@ where
         )
         .with_hint("Call the endpoint without --paginate and pass the page parameters with -q.")
     })?;
-    pagination::for_each_page(session, spec, path, headers, |page| {
+    // nango-oauth fetches a page when the one before it has been handed on, not ahead.
+    let mut pages = std::pin::pin!(session.pages(spec, path, headers.clone()));
+    while let Some(page) = pages.try_next().await? {
         if let Some(bar) = progress {
-            if let Some(total) = page.total {
+            if let Some(total) = page.total_records {
                 bar.set_length(total);
             }
             bar.inc(page.items.len() as u64);
         }
-        on_items(page.items)
-    })
-    .await
+        on_items(page.items)?;
+    }
+    Ok(())
 }
 
 /// `--paginate` repeats a GET page after page; it cannot carry another method or a body, so it

@@ -9,6 +9,7 @@ use std::future::Future;
 
 use std::time::Duration;
 
+use futures::TryStreamExt;
 use futures::future::join_all;
 use http::Method;
 use nango_config::Config;
@@ -22,7 +23,6 @@ use crate::commands::{call, connect};
 use crate::context::{Runtime, open_store};
 use crate::error::{CliError, CliResult, ExitKind};
 use crate::output;
-use crate::pagination;
 
 const CLIENT_ID: &str = "nango-demo-client";
 const CLIENT_SECRET: &str = "nango-demo-secret";
@@ -89,14 +89,13 @@ pub(crate) async fn run(args: DemoArgs) -> CliResult {
             CliError::new(ExitKind::Config, "the zoom:v0 blueprint declares no pagination")
         })?;
         let (mut pages, mut users, mut total) = (0, 0, None);
-        let headers = http::HeaderMap::new();
-        pagination::for_each_page(&session, &spec, "/users?page_size=100", &headers, |page| {
+        let walk = session.pages(&spec, "/users?page_size=100", http::HeaderMap::new());
+        let mut walk = std::pin::pin!(walk);
+        while let Some(page) = walk.try_next().await? {
             pages += 1;
             users += page.items.len();
-            total = total.or(page.total);
-            Ok(())
-        })
-        .await?;
+            total = total.or(page.total_records);
+        }
         say(&format!(
             "{} in {} of 100 (total_records {})",
             count(users as u64, "active user", "active users"),

@@ -140,6 +140,11 @@ impl Throttle {
 
     /// Waits until `key` may send one request of `category`, and returns how long it waited.
     ///
+    /// A block the server sets while the caller waits (a 429 answered to another caller of the
+    /// key) applies to it too: after its wait it looks at the blocks again, and waits out a
+    /// per-second block and then for a fresh slot, so the callers queued behind a 429 do not
+    /// reach the server before its reset.
+    ///
     /// # Errors
     /// [`Blocked`] at once, without waiting, when the key is blocked by a daily limit, has used
     /// its daily quota, or would have to wait past `deadline`.
@@ -151,30 +156,58 @@ impl Throttle {
     ) -> Result<Duration, Blocked> {
         self.housekeeping();
         let start = self.clock.now();
-
-        if let Some((until, scope)) = self.blocks.get(key, category, self.clock.now_utc()) {
-            let wait = until.duration_since(self.clock.now_utc()).unwrap_or_default();
-            if scope == RateLimitScope::Daily || !self.fits(wait, deadline) {
-                debug!(
-                    key,
-                    category,
-                    ?scope,
-                    wait_ms = wait.as_millis() as u64,
-                    "throttle: blocked"
-                );
-                return Err(Blocked { until, scope });
+        loop {
+            self.wait_out_block(key, category, deadline).await?;
+            let daily = self.wait_for_slot(key, category, deadline).await?;
+            if self.blocks.get(key, category, self.clock.now_utc()).is_some() {
+                debug!(key, category, "throttle: blocked by the server while waiting; again");
+                continue;
             }
-            debug!(key, category, wait_ms = wait.as_millis() as u64, "throttle: waiting for block");
-            self.clock.sleep(wait).await;
+            if let Some(daily) = daily.as_ref().and_then(|limiters| limiters.daily.as_ref()) {
+                let until = daily.take(key, self.clock.now_utc());
+                until.map_err(|until| Blocked { until, scope: RateLimitScope::Daily })?;
+            }
+            return Ok(self.clock.now().saturating_duration_since(start));
         }
+    }
 
+    /// Sleeps until the server's block of `key` in `category` ends, if it has one and that fits
+    /// the deadline; a daily block fails at once.
+    async fn wait_out_block(
+        &self,
+        key: &str,
+        category: &str,
+        deadline: Option<Instant>,
+    ) -> Result<(), Blocked> {
+        let Some((until, scope)) = self.blocks.get(key, category, self.clock.now_utc()) else {
+            return Ok(());
+        };
+        let wait = until.duration_since(self.clock.now_utc()).unwrap_or_default();
+        if scope == RateLimitScope::Daily || !self.fits(wait, deadline) {
+            debug!(key, category, ?scope, wait_ms = wait.as_millis() as u64, "throttle: blocked");
+            return Err(Blocked { until, scope });
+        }
+        debug!(key, category, wait_ms = wait.as_millis() as u64, "throttle: waiting for block");
+        self.clock.sleep(wait).await;
+        Ok(())
+    }
+
+    /// Sleeps until the next slot of `key` in `category`'s windows (or its adaptive pace when
+    /// the category has no quota); returns the limiters whose daily quota is still to be
+    /// charged, if the category has one.
+    async fn wait_for_slot(
+        &self,
+        key: &str,
+        category: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Arc<CategoryLimiters>>, Blocked> {
         let Some(limiters) = self.limiters(category) else {
             self.adaptive_wait(key, category, deadline).await?;
-            return Ok(self.clock.now().saturating_duration_since(start));
+            return Ok(None);
         };
-        let daily_blocked = |until| Blocked { until, scope: RateLimitScope::Daily };
         if let Some(daily) = &limiters.daily {
-            daily.check(key, self.clock.now_utc()).map_err(daily_blocked)?;
+            let checked = daily.check(key, self.clock.now_utc());
+            checked.map_err(|until| Blocked { until, scope: RateLimitScope::Daily })?;
         }
 
         // The slot is reserved in every window at once, or in none when it passes the deadline.
@@ -191,11 +224,7 @@ impl Throttle {
                 return Err(Blocked { until, scope: RateLimitScope::PerSecond });
             }
         }
-
-        if let Some(daily) = &limiters.daily {
-            daily.take(key, self.clock.now_utc()).map_err(daily_blocked)?;
-        }
-        Ok(self.clock.now().saturating_duration_since(start))
+        Ok(limiters.daily.is_some().then_some(limiters))
     }
 
     /// Blocks `key` in `category` until `until`, after the server said so.

@@ -272,3 +272,76 @@ fn eviction_backs_off_while_many_keys_stay_live() {
     let next = throttle.next_eviction.load(Ordering::Relaxed);
     assert_eq!(next, 2 * EVICT_EVERY + (2 * EVICT_EVERY - 1));
 }
+
+/// A [`ManualClock`] that runs `hook` whenever code under test sleeps, before the sleep
+/// advances virtual time: what other tasks do while a caller waits.
+struct HookClock {
+    inner: ManualClock,
+    hook: std::sync::Mutex<Option<Box<dyn FnMut() + Send>>>,
+}
+
+impl std::fmt::Debug for HookClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HookClock").finish_non_exhaustive()
+    }
+}
+
+impl crate::time::Clock for HookClock {
+    fn now(&self) -> std::time::Instant {
+        self.inner.now()
+    }
+
+    fn now_utc(&self) -> SystemTime {
+        self.inner.now_utc()
+    }
+
+    fn sleep(&self, duration: Duration) -> crate::time::Sleep {
+        if let Some(hook) = self.hook.lock().unwrap().as_mut() {
+            hook();
+        }
+        self.inner.sleep(duration)
+    }
+}
+
+/// A throttle whose first sleep sees the server block `acct` in `c` with `scope` for 5 s.
+fn blocked_while_waiting(scope: RateLimitScope) -> (ManualClock, Arc<Throttle>) {
+    let inner = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(START));
+    let clock = Arc::new(HookClock { inner: inner.clone(), hook: std::sync::Mutex::new(None) });
+    let throttle = Arc::new(Throttle::new(clock.clone()));
+    throttle.set_quota("c", Quota::per_second(2));
+    let (weak, mut fired) = (Arc::downgrade(&throttle), false);
+    let hook = move || {
+        if let (false, Some(throttle)) = (fired, weak.upgrade()) {
+            let until = inner_now_utc(&throttle) + Duration::from_secs(5);
+            throttle.block_until("acct", "c", until, scope);
+            fired = true;
+        }
+    };
+    *clock.hook.lock().unwrap() = Some(Box::new(hook));
+    (inner, throttle)
+}
+
+fn inner_now_utc(throttle: &Throttle) -> SystemTime {
+    throttle.clock.now_utc()
+}
+
+/// Regression: callers already sleeping for their slot when a 429 blocked the key went on to
+/// send when their slot came, each hitting the server during the block.
+#[test]
+fn a_caller_waiting_for_its_slot_respects_a_block_set_meanwhile() {
+    let (clock, throttle) = blocked_while_waiting(RateLimitScope::PerSecond);
+    assert_eq!(block_on(throttle.acquire("acct", "c", None)), Ok(Duration::ZERO));
+
+    // Its slot is 0.5 s away; during that wait the server blocks the key for 5 s.
+    let waited = block_on(throttle.acquire("acct", "c", None)).unwrap();
+    assert!(waited >= Duration::from_secs(5), "sent after {waited:?}, inside the block");
+    assert_eq!(clock.elapsed(), waited);
+}
+
+#[test]
+fn a_daily_block_set_while_waiting_fails_the_waiting_caller() {
+    let (_clock, throttle) = blocked_while_waiting(RateLimitScope::Daily);
+    block_on(throttle.acquire("acct", "c", None)).unwrap();
+    let blocked = block_on(throttle.acquire("acct", "c", None)).unwrap_err();
+    assert_eq!(blocked.scope, RateLimitScope::Daily);
+}

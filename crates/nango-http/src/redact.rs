@@ -20,6 +20,35 @@ pub const SECRET_QUERY_PARAMS: &[&str] = &[
     "sig",
 ];
 
+/// Fragments that make any query parameter whose name contains them a secret
+/// (`X-Amz-Signature`, `X-Amz-Credential`, `jwt`, `apikey`, `db_password`, …).
+const SECRET_QUERY_FRAGMENTS: &[&str] = &[
+    "secret",
+    "password",
+    "passwd",
+    "signature",
+    "credential",
+    "jwt",
+    "apikey",
+    "api_key",
+    "api-key",
+    "authorization",
+];
+
+/// Whether a query parameter's value is a secret: a name of [`SECRET_QUERY_PARAMS`], a name
+/// containing a secret-sounding fragment, or one ending in `token` (but not a pagination
+/// cursor's `page_token`), `key` or `sig`. Redacting a harmless value costs a reader little;
+/// printing a secret cannot be undone, so unknown names that look like credentials are
+/// redacted too.
+pub fn is_secret_query_param(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_QUERY_PARAMS.contains(&name.as_str())
+        || SECRET_QUERY_FRAGMENTS.iter().any(|fragment| name.contains(fragment))
+        || (name.ends_with("token") && !name.ends_with("page_token"))
+        || name.ends_with("key")
+        || name.ends_with("sig")
+}
+
 /// Whether a header carries a secret.
 pub fn is_secret_header(name: &HeaderName) -> bool {
     let name = name.as_str();
@@ -45,13 +74,12 @@ pub fn redacted_path_and_query(url: &url::Url) -> String {
     if url.query().is_none() {
         return out;
     }
-    let pairs: Vec<String> = url
-        .query_pairs()
-        .map(|(k, v)| {
-            let secret = SECRET_QUERY_PARAMS.iter().any(|s| k.eq_ignore_ascii_case(s));
-            if secret { format!("{k}=REDACTED") } else { format!("{k}={v}") }
-        })
-        .collect();
+    let pairs: Vec<String> =
+        url.query_pairs()
+            .map(|(k, v)| {
+                if is_secret_query_param(&k) { format!("{k}=REDACTED") } else { format!("{k}={v}") }
+            })
+            .collect();
     out.push('?');
     out.push_str(&pairs.join("&"));
     out
@@ -88,6 +116,24 @@ mod tests {
         let shown = redacted_path_and_query(&url);
         assert_eq!(shown, "/v2/users?page_size=30&access_token=REDACTED&Client_Secret=REDACTED");
         assert_eq!(redacted_path(&url), "/v2/users");
+    }
+
+    /// Regression: only the listed names were redacted, so `jwt`, `apikey` and AWS's
+    /// `X-Amz-Signature` values reached errors and logs.
+    #[test]
+    fn credential_like_names_are_redacted_and_cursors_are_not() {
+        for name in ["jwt", "apikey", "X-Amz-Signature", "X-Amz-Credential", "sessionToken"] {
+            assert!(is_secret_query_param(name), "{name}");
+        }
+        for name in ["x_api_key", "db_password", "hmac_sig", "ACCESS_TOKEN", "code"] {
+            assert!(is_secret_query_param(name), "{name}");
+        }
+        for name in ["next_page_token", "page_size", "status", "from", "author", "country"] {
+            assert!(!is_secret_query_param(name), "{name}");
+        }
+        let url = url::Url::parse("https://h/x?jwt=CANARY&apikey=CANARY&next_page_token=abc");
+        let shown = redacted_path_and_query(&url.unwrap());
+        assert_eq!(shown, "/x?jwt=REDACTED&apikey=REDACTED&next_page_token=abc");
     }
 
     #[test]

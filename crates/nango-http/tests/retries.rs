@@ -576,3 +576,46 @@ async fn a_zero_timeout_is_refused_before_anything_is_sent() {
     assert!(error.to_string().contains("timeout is zero"), "{error}");
     assert_eq!(received(&server).await, 0);
 }
+
+/// Regression: the jitter added to a `Retry-After` equal to the cap pushed the wait over the
+/// cap, and the request failed with "asked to wait 10 s, more than the cap".
+#[tokio::test]
+async fn a_retry_after_equal_to_the_cap_is_waited() {
+    let server = MockServer::start().await;
+    let refused = ResponseTemplate::new(503).insert_header("retry-after", "10");
+    Mock::given(method("GET")).respond_with(refused).up_to_n_times(1).mount(&server).await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+    let clock = clock();
+    let client = client(&clock);
+
+    let response = client
+        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
+        .await
+        .unwrap();
+
+    assert_eq!(response.attempts, 2);
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(10)], "the cap, jitter cut off");
+}
+
+/// Regression: a retry's wait that ended exactly at the deadline gave an error without the
+/// last attempt's status.
+#[tokio::test]
+async fn a_retry_wait_reaching_the_deadline_fails_with_the_last_status() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(500)).mount(&server).await;
+    let clock = clock();
+    let client = builder(&clock)
+        .jitter(Arc::new(FixedJitter(1.0)))
+        .retry(RetryPolicy { deadline: Duration::from_millis(200), ..RetryPolicy::default() })
+        .build()
+        .unwrap();
+
+    let error = client
+        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), &HttpErrorKind::DeadlineExceeded);
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(500), "{error}");
+    assert_eq!(received(&server).await, 1);
+}

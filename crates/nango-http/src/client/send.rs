@@ -287,14 +287,20 @@ fn retry_wait(
         return Err(failed(decision.kind.clone()).with_retry_at(at));
     }
 
-    let wait = reset_wait + client.retry.backoff(attempt, client.jitter.as_ref());
-    if wait > client.retry.max_delay {
-        debug!(attempt, reason, wait_ms = millis(wait), "not retried: the wait passes the cap");
+    // The cap bounds what the server asks for; the jitter added to it never pushes a wait the
+    // server asked for within the cap over it.
+    if reset_wait > client.retry.max_delay {
+        let asked = reset_wait;
+        debug!(attempt, reason, wait_ms = millis(asked), "not retried: the wait passes the cap");
         return Err(failed(decision.kind.clone())
             .with_retry_at(Some(reset_at))
-            .with_detail(format!("asked to wait {} s, more than the cap", wait.as_secs())));
+            .with_detail(format!("asked to wait {}, more than the cap", seconds(asked))));
     }
-    if client.clock.now() + wait > plan.deadline {
+    let backoff = client.retry.backoff(attempt, client.jitter.as_ref());
+    let wait = (reset_wait + backoff).min(client.retry.max_delay.max(reset_wait));
+    // A wait that ends at the deadline leaves no time for the attempt: fail now, while the
+    // error can still name what the last attempt got.
+    if client.clock.now() + wait >= plan.deadline {
         debug!(
             attempt,
             reason,
@@ -443,6 +449,29 @@ fn error(plan: &Plan<'_>, kind: HttpErrorKind, attempts: u32) -> HttpError {
     HttpError::new(kind, plan.method.as_str(), &plan.shown_path).with_attempts(attempts)
 }
 
+/// A wait in seconds for messages: whole when it is, else to the millisecond ("1.5 s").
+fn seconds(duration: Duration) -> String {
+    if duration.subsec_nanos() == 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        let text = format!("{:.3}", duration.as_secs_f64());
+        format!("{} s", text.trim_end_matches('0').trim_end_matches('.'))
+    }
+}
+
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_are_shown_in_seconds_to_the_millisecond() {
+        assert_eq!(seconds(Duration::from_secs(120)), "120 s");
+        assert_eq!(seconds(Duration::from_millis(10_500)), "10.5 s");
+        assert_eq!(seconds(Duration::from_millis(10_001)), "10.001 s");
+        assert_eq!(seconds(Duration::from_micros(10_000_400)), "10 s");
+    }
 }

@@ -196,7 +196,7 @@ pub(crate) async fn run(args: DemoArgs) -> CliResult {
         count(stats.rate_limited, "answer", "answers"),
     ))?;
     output::print_line(
-        "Try it yourself: `nango sandbox --auto-approve`, then `nango connect` and `nango call`.",
+        "Try it yourself: `nango sandbox --port 8090 --auto-approve` (see the README), then `nango connect` and `nango call`.",
     )?;
     sandbox.shutdown().await;
     Ok(())

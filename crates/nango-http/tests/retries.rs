@@ -619,3 +619,36 @@ async fn a_retry_wait_reaching_the_deadline_fails_with_the_last_status() {
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500), "{error}");
     assert_eq!(received(&server).await, 1);
 }
+
+/// A listener whose accept queue is full, so that further connects hang (the kernel drops their
+/// SYNs); the streams that filled it are returned to keep it full.
+fn unconnectable_url() -> (url::Url, Vec<std::net::TcpStream>, tokio::net::TcpListener) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let address = socket.local_addr().unwrap();
+    let listener = socket.listen(0).unwrap();
+    let fillers = (0..4)
+        .filter_map(|_| {
+            std::net::TcpStream::connect_timeout(&address, Duration::from_millis(200)).ok()
+        })
+        .collect();
+    (url::Url::parse(&format!("http://{address}/x")).unwrap(), fillers, listener)
+}
+
+/// Regression: with a request timeout shorter than the connect timeout, a connect that hung
+/// was ended by the attempt's timeout and counted as sent, so a POST was not tried again.
+#[tokio::test]
+async fn a_hung_connect_under_a_short_request_timeout_is_known_unsent() {
+    let (url, _fillers, _listener) = unconnectable_url();
+    let clock = clock();
+    // The connect timeout stays at its 10 s default; the client keeps it under 300 ms.
+    let retry = RetryPolicy { max_attempts: 2, ..RetryPolicy::default() };
+    let client =
+        builder(&clock).retry(retry).request_timeout(Duration::from_millis(300)).build().unwrap();
+
+    let request = client.request(Method::POST, url).body("{}").build().unwrap();
+    let error = client.send(request, &RequestContext::new()).await.unwrap_err();
+
+    assert_eq!(error.kind(), &HttpErrorKind::Timeout { sent: false }, "{error}");
+    assert_eq!(error.attempts(), 2, "a POST that was never sent is tried again");
+}

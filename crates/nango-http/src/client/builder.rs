@@ -78,7 +78,9 @@ impl HttpClientBuilder {
         self
     }
 
-    /// Timeout for establishing a connection. Default 10 s.
+    /// Timeout for establishing a connection. Default 10 s. It never exceeds nine tenths of the
+    /// request timeout: a connect that fails on its own timeout is known to have sent nothing,
+    /// so even a POST is tried again, while one cut off by the request timeout counts as sent.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -133,8 +135,11 @@ impl HttpClientBuilder {
                 ));
             }
         }
+        // Under the request timeout, so that a hung connect ends as a connect error (not sent)
+        // before the attempt's own timeout ends it as a timeout (maybe sent).
+        let connect_timeout = self.connect_timeout.min(self.request_timeout * 9 / 10);
         let inner = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
+            .connect_timeout(connect_timeout.max(Duration::from_millis(1)))
             .default_headers(self.default_headers)
             .user_agent(concat!("nango/", env!("CARGO_PKG_VERSION")))
             .build()

@@ -43,10 +43,7 @@ async fn get_retries_transient_statuses_with_full_jitter_backoff() {
     let clock = clock();
     let client = client(&clock);
 
-    let response = client
-        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
-        .await
-        .unwrap();
+    let response = send(&client, Method::GET, &server).await.unwrap();
 
     assert_eq!(response.attempts, 4);
     // Jitter pinned at 0.5: half of 200, 400 and 800 ms.
@@ -60,10 +57,7 @@ async fn gives_up_after_the_maximum_attempts() {
     let clock = clock();
     let client = client(&clock);
 
-    let error = client
-        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
-        .await
-        .unwrap_err();
+    let error = send(&client, Method::GET, &server).await.unwrap_err();
 
     assert_eq!(error.kind(), &HttpErrorKind::Status);
     assert_eq!(error.attempts(), 4);
@@ -80,10 +74,7 @@ async fn post_is_not_retried_after_a_timeout() {
     let clock = clock();
     let client = builder(&clock).request_timeout(Duration::from_millis(200)).build().unwrap();
 
-    let error = client
-        .send(request(&client, Method::POST, url(&server, "/x")), &RequestContext::new())
-        .await
-        .unwrap_err();
+    let error = send(&client, Method::POST, &server).await.unwrap_err();
 
     assert_eq!(error.kind(), &HttpErrorKind::Timeout { sent: true });
     assert_eq!(error.attempts(), 1);
@@ -100,10 +91,7 @@ async fn a_hung_server_fails_the_attempt_and_get_is_retried() {
     let clock = clock();
     let client = builder(&clock).request_timeout(Duration::from_millis(200)).build().unwrap();
 
-    let response = client
-        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
-        .await
-        .unwrap();
+    let response = send(&client, Method::GET, &server).await.unwrap();
 
     assert_eq!(response.attempts, 2);
 }
@@ -159,10 +147,7 @@ async fn post_is_retried_after_429_and_waits_at_least_a_second() {
     let clock = clock();
     let client = client(&clock);
 
-    let response = client
-        .send(request(&client, Method::POST, url(&server, "/x")), &RequestContext::new())
-        .await
-        .unwrap();
+    let response = send(&client, Method::POST, &server).await.unwrap();
 
     assert_eq!(response.attempts, 2);
     assert_eq!(clock.sleeps(), ms(&[1100]));
@@ -177,19 +162,13 @@ async fn post_is_retried_after_503_with_retry_after_only() {
     let clock = clock();
     let client = client(&clock);
 
-    let response = client
-        .send(request(&client, Method::POST, url(&server, "/x")), &RequestContext::new())
-        .await
-        .unwrap();
+    let response = send(&client, Method::POST, &server).await.unwrap();
     assert_eq!(response.attempts, 2);
     assert_eq!(clock.sleeps(), ms(&[2100]));
 
     let server = MockServer::start().await;
     mount(&server, "POST", 503, None).await;
-    let error = client
-        .send(request(&client, Method::POST, url(&server, "/x")), &RequestContext::new())
-        .await
-        .unwrap_err();
+    let error = send(&client, Method::POST, &server).await.unwrap_err();
     assert_eq!(error.attempts(), 1, "a 503 without Retry-After may have been processed");
     assert_eq!(received(&server).await, 1);
 }
@@ -214,10 +193,7 @@ async fn retry_after_in_every_form() {
         let clock = clock();
         let client = client(&clock);
 
-        let response = client
-            .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
-            .await
-            .unwrap();
+        let response = send(&client, Method::GET, &server).await.unwrap();
 
         assert_eq!(response.attempts, 2, "{value}");
         assert_eq!(clock.sleeps(), ms(&[wait_ms]), "{value}");
@@ -232,10 +208,7 @@ async fn a_long_retry_after_fails_at_once_with_the_time_to_retry() {
     let clock = clock();
     let client = client(&clock);
 
-    let error = client
-        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
-        .await
-        .unwrap_err();
+    let error = send(&client, Method::GET, &server).await.unwrap_err();
 
     assert_eq!(error.kind(), &HttpErrorKind::RateLimited { scope: RateLimitScope::Unknown });
     let expected = SystemTime::UNIX_EPOCH + Duration::from_secs(START + 3600);
@@ -331,10 +304,7 @@ async fn a_zero_jitter_retries_at_once_without_waiting() {
         .build()
         .unwrap();
 
-    let response = client
-        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
-        .await
-        .unwrap();
+    let response = send(&client, Method::GET, &server).await.unwrap();
 
     assert_eq!(response.attempts, 2);
     assert_eq!(clock.sleeps(), ms(&[0]));
@@ -369,10 +339,7 @@ async fn a_success_reports_the_provider_request_id() {
     let clock = clock();
     let client = builder(&clock).policy(Arc::new(DailyAwarePolicy)).build().unwrap();
 
-    let response = client
-        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
-        .await
-        .unwrap();
+    let response = send(&client, Method::GET, &server).await.unwrap();
 
     assert_eq!(response.request_id.as_deref(), Some("v=2.0;rid=WEB_1"));
     let body: serde_json::Value = response.json().unwrap();
@@ -470,10 +437,7 @@ async fn not_modified_is_an_answer_not_an_error() {
     let clock = clock();
     let client = client(&clock);
 
-    let response = client
-        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
-        .await
-        .unwrap();
+    let response = send(&client, Method::GET, &server).await.unwrap();
 
     assert_eq!(response.status.as_u16(), 304);
     assert_eq!(response.attempts, 1);
@@ -546,10 +510,7 @@ async fn a_large_body_arrives_whole() {
     let clock = clock();
     let client = client(&clock);
 
-    let response = client
-        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
-        .await
-        .unwrap();
+    let response = send(&client, Method::GET, &server).await.unwrap();
 
     assert_eq!(response.body.len(), body.len());
     assert!(response.body == body, "the body differs from what the server sent");
@@ -588,10 +549,7 @@ async fn a_retry_after_equal_to_the_cap_is_waited() {
     let clock = clock();
     let client = client(&clock);
 
-    let response = client
-        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
-        .await
-        .unwrap();
+    let response = send(&client, Method::GET, &server).await.unwrap();
 
     assert_eq!(response.attempts, 2);
     assert_eq!(clock.sleeps(), vec![Duration::from_secs(10)], "the cap, jitter cut off");
@@ -610,10 +568,7 @@ async fn a_retry_wait_reaching_the_deadline_fails_with_the_last_status() {
         .build()
         .unwrap();
 
-    let error = client
-        .send(request(&client, Method::GET, url(&server, "/x")), &RequestContext::new())
-        .await
-        .unwrap_err();
+    let error = send(&client, Method::GET, &server).await.unwrap_err();
 
     assert_eq!(error.kind(), &HttpErrorKind::DeadlineExceeded);
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500), "{error}");

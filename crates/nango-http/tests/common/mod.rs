@@ -84,3 +84,14 @@ pub fn closed_port_url(path: &str) -> url::Url {
     drop(listener);
     url::Url::parse(&format!("http://127.0.0.1:{port}{path}")).unwrap()
 }
+
+/// Sends `method /x` on `server` with no request context: the call most tests make.
+pub async fn send(
+    client: &HttpClient,
+    method: Method,
+    server: &wiremock::MockServer,
+) -> Result<nango_http::Response, nango_http::HttpError> {
+    client
+        .send(request(client, method, url(server, "/x")), &nango_http::RequestContext::new())
+        .await
+}

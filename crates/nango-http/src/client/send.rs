@@ -290,14 +290,14 @@ fn retry_wait(
     // The cap bounds what the server asks for; the jitter added to it never pushes a wait the
     // server asked for within the cap over it.
     if reset_wait > client.retry.max_delay {
-        let asked = reset_wait;
-        debug!(attempt, reason, wait_ms = millis(asked), "not retried: the wait passes the cap");
+        let wait_ms = millis(reset_wait);
+        debug!(attempt, reason, wait_ms, "not retried: the wait passes the cap");
         return Err(failed(decision.kind.clone())
             .with_retry_at(Some(reset_at))
-            .with_detail(format!("asked to wait {}, more than the cap", seconds(asked))));
+            .with_detail(format!("asked to wait {}, more than the cap", seconds(reset_wait))));
     }
     let backoff = client.retry.backoff(attempt, client.jitter.as_ref());
-    let wait = (reset_wait + backoff).min(client.retry.max_delay.max(reset_wait));
+    let wait = (reset_wait + backoff).min(client.retry.max_delay);
     // A wait that ends at the deadline leaves no time for the attempt: fail now, while the
     // error can still name what the last attempt got.
     if client.clock.now() + wait >= plan.deadline {

@@ -158,14 +158,13 @@ impl Throttle {
         let start = self.clock.now();
         loop {
             self.wait_out_block(key, category, deadline).await?;
-            let daily = self.wait_for_slot(key, category, deadline).await?;
+            let limiters = self.wait_for_slot(key, category, deadline).await?;
             if self.blocks.get(key, category, self.clock.now_utc()).is_some() {
                 debug!(key, category, "throttle: blocked by the server while waiting; again");
                 continue;
             }
-            if let Some(daily) = daily.as_ref().and_then(|limiters| limiters.daily.as_ref()) {
-                let until = daily.take(key, self.clock.now_utc());
-                until.map_err(|until| Blocked { until, scope: RateLimitScope::Daily })?;
+            if let Some(daily) = limiters.as_ref().and_then(|limiters| limiters.daily.as_ref()) {
+                daily.take(key, self.clock.now_utc()).map_err(daily_blocked)?;
             }
             return Ok(self.clock.now().saturating_duration_since(start));
         }
@@ -193,8 +192,8 @@ impl Throttle {
     }
 
     /// Sleeps until the next slot of `key` in `category`'s windows (or its adaptive pace when
-    /// the category has no quota); returns the limiters whose daily quota is still to be
-    /// charged, if the category has one.
+    /// the category has no quota); returns the category's limiters, whose daily quota (if any)
+    /// the caller charges once it knows the request may go.
     async fn wait_for_slot(
         &self,
         key: &str,
@@ -206,8 +205,7 @@ impl Throttle {
             return Ok(None);
         };
         if let Some(daily) = &limiters.daily {
-            let checked = daily.check(key, self.clock.now_utc());
-            checked.map_err(|until| Blocked { until, scope: RateLimitScope::Daily })?;
+            daily.check(key, self.clock.now_utc()).map_err(daily_blocked)?;
         }
 
         // The slot is reserved in every window at once, or in none when it passes the deadline.
@@ -224,7 +222,7 @@ impl Throttle {
                 return Err(Blocked { until, scope: RateLimitScope::PerSecond });
             }
         }
-        Ok(limiters.daily.is_some().then_some(limiters))
+        Ok(Some(limiters))
     }
 
     /// Blocks `key` in `category` until `until`, after the server said so.
@@ -379,6 +377,11 @@ impl fmt::Debug for Throttle {
             .field("tracked_keys", &self.tracked_keys())
             .finish_non_exhaustive()
     }
+}
+
+/// A daily quota used up until `until`.
+fn daily_blocked(until: SystemTime) -> Blocked {
+    Blocked { until, scope: RateLimitScope::Daily }
 }
 
 #[cfg(test)]

@@ -544,8 +544,8 @@ async fn a_zero_timeout_is_refused_before_anything_is_sent() {
 async fn a_retry_after_equal_to_the_cap_is_waited() {
     let server = MockServer::start().await;
     let refused = ResponseTemplate::new(503).insert_header("retry-after", "10");
-    Mock::given(method("GET")).respond_with(refused).up_to_n_times(1).mount(&server).await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+    mount_template(&server, "GET", refused, Some(1)).await;
+    mount_template(&server, "GET", ResponseTemplate::new(200), None).await;
     let clock = clock();
     let client = client(&clock);
 
@@ -560,7 +560,7 @@ async fn a_retry_after_equal_to_the_cap_is_waited() {
 #[tokio::test]
 async fn a_retry_wait_reaching_the_deadline_fails_with_the_last_status() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(500)).mount(&server).await;
+    mount_template(&server, "GET", ResponseTemplate::new(500), None).await;
     let clock = clock();
     let client = builder(&clock)
         .jitter(Arc::new(FixedJitter(1.0)))

@@ -110,40 +110,42 @@ impl Session {
         read: fn(Value, &Listing) -> Result<Vec<T>>,
     ) -> impl Stream<Item = Result<Page<T>>> + use<'a, T> {
         let listing = Listing::new(spec, path_and_query);
-        let start = Walk { next: Some(None), seen: HashSet::new(), number: 1 };
-        stream::try_unfold(start, move |mut walk| {
-            let (listing, headers) = (listing.clone(), headers.clone());
-            async move {
-                let Some(cursor) = walk.next.take() else { return Ok(None) };
-                if let Some(cursor) = &cursor
-                    && !walk.seen.insert(cursor.clone())
-                {
-                    return Err(listing.problem(PaginationProblem::RepeatedCursor));
-                }
-
-                let url = listing.page_url(cursor.as_deref());
-                let response = self.request(Method::GET, &url, None, headers).await?;
-                let body: Value = response.json().map_err(|e| listing.unreadable(e))?;
-                let (next_cursor, total_records) = listing.envelope(&body)?;
-                let items = read(body, &listing)?;
-                debug!(
-                    path = %listing.path,
-                    page = walk.number,
-                    items = items.len(),
-                    last = next_cursor.is_none(),
-                    "read a page"
-                );
-
-                walk.next = next_cursor.clone().map(Some);
-                walk.number += 1;
-                Ok(Some((Page { items, next_cursor, total_records }, walk)))
+        let start = Walk { listing, headers, next: Some(None), seen: HashSet::new(), number: 1 };
+        // The listing travels in the walk's state, so a page borrows it instead of copying it.
+        stream::try_unfold(start, move |mut walk| async move {
+            let Some(cursor) = walk.next.take() else { return Ok(None) };
+            let listing = &walk.listing;
+            if let Some(cursor) = &cursor
+                && !walk.seen.insert(cursor.clone())
+            {
+                return Err(listing.problem(PaginationProblem::RepeatedCursor));
             }
+
+            let url = listing.page_url(cursor.as_deref());
+            let response = self.request(Method::GET, &url, None, walk.headers.clone()).await?;
+            let body: Value = response.json().map_err(|e| listing.unreadable(e))?;
+            let (next_cursor, total_records) = listing.envelope(&body)?;
+            let items = read(body, listing)?;
+            debug!(
+                path = %listing.path,
+                page = walk.number,
+                items = items.len(),
+                last = next_cursor.is_none(),
+                "read a page"
+            );
+
+            walk.next = next_cursor.clone().map(Some);
+            walk.number += 1;
+            Ok(Some((Page { items, next_cursor, total_records }, walk)))
         })
     }
 }
 
 /// Where a walk stands.
 struct Walk {
+    listing: Listing,
+    /// Sent with every page.
+    headers: HeaderMap,
     /// The page to fetch next: `Some(None)` the first, `Some(Some(cursor))` a later one, `None`
     /// when the listing has ended.
     next: Option<Option<String>>,
@@ -154,7 +156,7 @@ struct Walk {
 }
 
 /// One listing: its path, the caller's query and how the blueprint pages it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Listing {
     path: String,
     query: String,

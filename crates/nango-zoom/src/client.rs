@@ -69,10 +69,7 @@ impl Zoom {
     /// Each item may be an error of [`Session::items`]; the stream ends after it.
     pub fn users(&self, status: Option<&str>) -> impl Stream<Item = Result<User, Error>> + '_ {
         let path = match status {
-            Some(status) => {
-                let mut query = url::form_urlencoded::Serializer::new(String::new());
-                format!("/users?{}", query.append_pair("status", status).finish())
-            }
+            Some(status) => format!("/users?status={}", segment(status)),
             None => "/users".to_owned(),
         };
         self.session.items::<UserPage>(&self.pagination, &path, HeaderMap::new())
